@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Puhui.Ledger;
+
+/// <summary>
+/// The canonical byte encoding of a transaction and the SHA-256 chain over it.
+/// <para>
+/// Version 1 (all integers big-endian, strings UTF-8 with a 16-bit byte-length prefix):
+/// <code>
+/// "PHTX"                      4 bytes, magic
+/// version                     1 byte, = 1
+/// transaction id              16 bytes, the UUID in RFC 9562 byte order
+/// kind                        1 byte, TransactionKind
+/// occurred at                 8 bytes, signed microseconds since 1970-01-01T00:00:00Z
+/// idempotency key             u16 length + bytes
+/// actor                       u16 length + bytes
+/// reference                   u16 length + bytes
+/// posting count               u16
+/// each posting, in order:     account i64, asset u8, batch i64 (0 = none), lot i64 (0 = none), amount i64
+/// </code>
+/// The chain hash of a transaction is SHA-256(previous hash ‖ canonical bytes); the genesis previous hash is
+/// 32 zero bytes. A later version adds fields after these and bumps the version byte; version 1 bytes never change meaning.
+/// </para>
+/// </summary>
+public static class CanonicalEncoding
+{
+    public const byte Version = 1;
+    public const int HashLength = 32;
+    private static ReadOnlySpan<byte> Magic => "PHTX"u8;
+
+    public static byte[] GenesisHash { get; } = new byte[HashLength];
+
+    public static byte[] Encode(Transaction tx)
+    {
+        using var ms = new MemoryStream(64 + tx.Postings.Count * 33);
+        Write(ms, tx, includeIdentity: true);
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// The fingerprint of what a request asked for: the encoding without the id and time, so a retry of the
+    /// same request hashes the same and a different request under a reused key does not.
+    /// </summary>
+    public static byte[] RequestHash(Transaction tx)
+    {
+        using var ms = new MemoryStream(64 + tx.Postings.Count * 33);
+        Write(ms, tx, includeIdentity: false);
+        return SHA256.HashData(ms.GetBuffer().AsSpan(0, (int)ms.Length));
+    }
+
+    public static byte[] ChainHash(ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> canonicalBytes)
+    {
+        if (previousHash.Length != HashLength) throw new LedgerInvariantException("A chain hash is 32 bytes.");
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(previousHash);
+        sha.AppendData(canonicalBytes);
+        return sha.GetHashAndReset();
+    }
+
+    public static long ToUnixMicroseconds(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    public static DateTimeOffset FromUnixMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(checked(microseconds * 10));
+
+    private static void Write(Stream s, Transaction tx, bool includeIdentity)
+    {
+        Span<byte> buf = stackalloc byte[16];
+        s.Write(Magic);
+        s.WriteByte(Version);
+        if (includeIdentity)
+        {
+            tx.Id.Value.TryWriteBytes(buf, bigEndian: true, out _);
+            s.Write(buf[..16]);
+        }
+
+        s.WriteByte((byte)tx.Kind);
+        if (includeIdentity) WriteInt64(s, ToUnixMicroseconds(tx.OccurredAt));
+        WriteString(s, tx.IdempotencyKey);
+        WriteString(s, tx.Actor);
+        WriteString(s, tx.Reference);
+        BinaryPrimitives.WriteUInt16BigEndian(buf, checked((ushort)tx.Postings.Count));
+        s.Write(buf[..2]);
+        foreach (var p in tx.Postings)
+        {
+            WriteInt64(s, p.Account.Value);
+            s.WriteByte((byte)p.Asset);
+            WriteInt64(s, p.Batch?.Value ?? 0);
+            WriteInt64(s, p.Lot?.Value ?? 0);
+            WriteInt64(s, p.Amount);
+        }
+    }
+
+    private static void WriteInt64(Stream s, long value)
+    {
+        Span<byte> buf = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(buf, value);
+        s.Write(buf);
+    }
+
+    private static void WriteString(Stream s, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(len, checked((ushort)bytes.Length));
+        s.Write(len);
+        s.Write(bytes);
+    }
+}

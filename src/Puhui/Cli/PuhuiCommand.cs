@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Puhui.Host.Cli;
+
+/// <summary>The <c>puhui</c> command line: one root with a sub-command per capability.</summary>
+internal static class PuhuiCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Puhui 普惠 — carbon-inclusion platform / 碳普惠平台");
+        foreach (var command in Commands()) root.Subcommands.Add(command);
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static IEnumerable<Command> Commands()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,3 @@
+using Puhui.Host.Cli;
+
+return await PuhuiCommand.RunAsync(args);
