@@ -14,6 +14,9 @@ internal static class PuhuiCommand
 
     private static IEnumerable<Command> Commands()
     {
-        yield break;
+        yield return ServeCommand.Create();
+        yield return MigrateCommand.Create();
+        yield return AuditCommand.Create();
+        yield return DemoCommand.Create();
     }
 }

@@ -1,0 +1,297 @@
+using System.Data.Common;
+using System.Globalization;
+using Puhui.Ledger;
+
+namespace Puhui.Storage.Ledger;
+
+public sealed partial class LedgerStore
+{
+    private static readonly string[] JournalColumns = ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "actor", "reference", "hash"];
+    private static readonly string[] PostingColumns = ["seq", "idx", "account_id", "asset", "batch_id", "lot_id", "amount"];
+    private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount"];
+    private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount";
+
+    /// <summary>Appends one transaction; see <see cref="AppendAsync(IReadOnlyList{Transaction}, CancellationToken)"/>.</summary>
+    public async Task<AppendResult> AppendAsync(Transaction transaction, CancellationToken ct = default)
+        => (await AppendAsync([transaction], ct))[0];
+
+    /// <summary>
+    /// Appends a group of transactions in one database transaction, in order, and returns one result per
+    /// transaction. Each is checked against the balances left by the ones before it: a transaction that
+    /// would take a non-source account or a lot below zero, or that breaks a ledger rule, is refused
+    /// alone and the rest are appended. A key seen before returns the original transaction. Everything
+    /// returned as committed is durable when this method returns; if it throws, nothing of the group was written.
+    /// </summary>
+    public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Transaction> group, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Count == 0) return [];
+        if (group.Count > AppendGroupMax) throw new ArgumentOutOfRangeException(nameof(group), group.Count, $"At most {AppendGroupMax} transactions are appended at once.");
+
+        using var writer = await _dialect.EnterWriterAsync(ct);
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var dbTx = await _dialect.BeginAppendAsync(connection, ct);
+
+        var (lastSeq, lastHash) = await ReadHeadAsync(connection, dbTx, ct);
+        var seen = await FindKeysAsync(connection, dbTx, group, ct);
+        await LoadReferencesAsync(connection, dbTx, group, ct);
+        var balances = await LoadBalancesAsync(connection, dbTx, group, ct);
+
+        var results = new AppendResult?[group.Count];
+        var replays = new List<(int Index, long Seq)>();
+        var committed = new List<StoredTransaction>(group.Count);
+        var requestHashes = new List<byte[]>(group.Count);
+        var inGroup = new Dictionary<string, (byte[] RequestHash, StoredTransaction Stored)>(StringComparer.Ordinal);
+        var dirty = new HashSet<BalanceKey>();
+        var delta = new Dictionary<BalanceKey, long>();
+
+        for (var i = 0; i < group.Count; i++)
+        {
+            var tx = group[i];
+            var requestHash = CanonicalEncoding.RequestHash(tx);
+            if (seen.TryGetValue(tx.IdempotencyKey, out var prior))
+            {
+                if (prior.RequestHash.AsSpan().SequenceEqual(requestHash)) replays.Add((i, prior.Seq));
+                else results[i] = Refused(AppendStatus.IdempotencyConflict, $"idempotency key {tx.IdempotencyKey} was used for a different request");
+                continue;
+            }
+
+            if (inGroup.TryGetValue(tx.IdempotencyKey, out var earlier))
+            {
+                results[i] = earlier.RequestHash.AsSpan().SequenceEqual(requestHash)
+                    ? new AppendResult(AppendStatus.Replayed, earlier.Stored, null)
+                    : Refused(AppendStatus.IdempotencyConflict, $"idempotency key {tx.IdempotencyKey} was used for a different request");
+                continue;
+            }
+
+            if (UnknownReference(tx) is { } unknown)
+            {
+                results[i] = Refused(AppendStatus.UnknownReference, unknown);
+                continue;
+            }
+
+            if (LedgerRules.Check(tx, id => _accountTraits[id.Value], id => _lots[id.Value]) is { } violation)
+            {
+                results[i] = Refused(AppendStatus.RuleViolation, violation);
+                continue;
+            }
+
+            delta.Clear();
+            foreach (var p in tx.Postings)
+            {
+                var key = BalanceKey.Of(p);
+                delta[key] = checked(delta.GetValueOrDefault(key) + p.Amount);
+            }
+
+            string? shortfall = null;
+            foreach (var (key, change) in delta)
+            {
+                var after = checked(balances.GetValueOrDefault(key) + change);
+                if (after < 0 && !_accountTraits[key.Account].IsSource)
+                {
+                    shortfall = $"account {key.Account} would hold {after} {((Asset)key.Asset).Code()}"
+                        + (key.Batch != 0 ? $" of batch {key.Batch}" : "") + (key.Lot != 0 ? $" in lot {key.Lot}" : "");
+                    break;
+                }
+            }
+
+            if (shortfall is not null)
+            {
+                results[i] = Refused(AppendStatus.InsufficientBalance, shortfall);
+                continue;
+            }
+
+            foreach (var (key, change) in delta)
+            {
+                balances[key] = balances.GetValueOrDefault(key) + change;
+                dirty.Add(key);
+            }
+
+            lastSeq++;
+            lastHash = CanonicalEncoding.ChainHash(lastHash, CanonicalEncoding.Encode(tx));
+            var stored = new StoredTransaction(lastSeq, tx, lastHash);
+            committed.Add(stored);
+            requestHashes.Add(requestHash);
+            inGroup[tx.IdempotencyKey] = (requestHash, stored);
+            results[i] = new AppendResult(AppendStatus.Committed, stored, null);
+        }
+
+        if (committed.Count > 0)
+        {
+            await WriteAsync(connection, dbTx, committed, requestHashes, balances, dirty, ct);
+            await using var head = Sql.Command(connection, dbTx, "UPDATE ledger_head SET last_seq = @seq, last_hash = @hash WHERE id = 1")
+                .With("@seq", lastSeq).With("@hash", lastHash);
+            await head.ExecuteNonQueryAsync(ct);
+        }
+
+        if (replays.Count > 0)
+        {
+            var originals = await LoadAsync(connection, dbTx, replays.Select(r => r.Seq).ToList(), ct);
+            for (var r = 0; r < replays.Count; r++) results[replays[r].Index] = new AppendResult(AppendStatus.Replayed, originals[r], null);
+        }
+
+        await dbTx.CommitAsync(ct);
+        return results.Select(r => r!).ToList();
+    }
+
+    private static AppendResult Refused(AppendStatus status, string detail) => new(status, null, detail);
+
+    private string? UnknownReference(Transaction tx)
+    {
+        foreach (var p in tx.Postings)
+        {
+            if (!_accountTraits.ContainsKey(p.Account.Value)) return $"account {p.Account} does not exist";
+            if (p.Batch is { } b && !_batches.ContainsKey(b.Value)) return $"batch {b} does not exist";
+            if (p.Lot is { } l && !_lots.ContainsKey(l.Value)) return $"lot {l} does not exist";
+        }
+
+        return null;
+    }
+
+    private static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = Sql.Command(connection, tx, "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The ledger head is missing: run puhui migrate.");
+        return (r.GetInt64(0), (byte[])r.GetValue(1));
+    }
+
+    private static async Task<Dictionary<string, (long Seq, byte[] RequestHash)>> FindKeysAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    {
+        var found = new Dictionary<string, (long, byte[])>(StringComparer.Ordinal);
+        var keys = group.Select(t => t.IdempotencyKey).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var chunk in keys.Chunk(Sql.ParametersPerStatementMax))
+        {
+            await using var cmd = Sql.Command(connection, tx, "");
+            cmd.CommandText = "SELECT idempotency_key, seq, request_hash FROM journal WHERE idempotency_key IN ("
+                + string.Join(", ", chunk.Select((k, i) => { var name = "@k" + i.ToString(CultureInfo.InvariantCulture); cmd.With(name, k); return name; })) + ")";
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) found[r.GetString(0)] = (r.GetInt64(1), (byte[])r.GetValue(2));
+        }
+
+        return found;
+    }
+
+    /// <summary>Caches the traits of every account, lot and batch the group names; they never change once created.</summary>
+    private async Task LoadReferencesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    {
+        var accounts = new HashSet<long>();
+        var lots = new HashSet<long>();
+        var batches = new HashSet<long>();
+        foreach (var t in group)
+        {
+            foreach (var p in t.Postings)
+            {
+                if (!_accountTraits.ContainsKey(p.Account.Value)) accounts.Add(p.Account.Value);
+                if (p.Lot is { } l && !_lots.ContainsKey(l.Value)) lots.Add(l.Value);
+                if (p.Batch is { } b && !_batches.ContainsKey(b.Value)) batches.Add(b.Value);
+            }
+        }
+
+        foreach (var chunk in accounts.Chunk(Sql.ParametersPerStatementMax))
+        {
+            await using var cmd = InCommand(connection, tx, "SELECT id, kind, is_source FROM accounts WHERE id IN ", chunk);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) _accountTraits[r.GetInt64(0)] = new AccountTraits((AccountKind)r.GetInt32(1), r.GetBoolean(2));
+        }
+
+        foreach (var chunk in lots.Chunk(Sql.ParametersPerStatementMax))
+        {
+            await using var cmd = InCommand(connection, tx, "SELECT id, account_id, batch_id, day, expires_on FROM lots WHERE id IN ", chunk);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                _lots[r.GetInt64(0)] = new PointLot(new LotId(r.GetInt64(0)), new AccountId(r.GetInt64(1)), new BatchId(r.GetInt64(2)), ParseDay(r.GetString(3)), ParseDay(r.GetString(4)));
+            }
+        }
+
+        foreach (var chunk in batches.Chunk(Sql.ParametersPerStatementMax))
+        {
+            await using var cmd = InCommand(connection, tx, "SELECT id FROM batches WHERE id IN ", chunk);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) _batches[r.GetInt64(0)] = true;
+        }
+    }
+
+    private static DbCommand InCommand(DbConnection connection, DbTransaction tx, string sql, long[] ids)
+    {
+        var cmd = Sql.Command(connection, tx, "");
+        cmd.CommandText = sql + "(" + string.Join(", ", ids.Select((id, i) => { var name = "@i" + i.ToString(CultureInfo.InvariantCulture); cmd.With(name, id); return name; })) + ")";
+        return cmd;
+    }
+
+    private static async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    {
+        var keys = new HashSet<BalanceKey>();
+        foreach (var t in group)
+        {
+            foreach (var p in t.Postings) keys.Add(BalanceKey.Of(p));
+        }
+
+        var balances = new Dictionary<BalanceKey, long>(keys.Count);
+        foreach (var chunk in keys.Chunk(Sql.ParametersPerStatementMax / 4))
+        {
+            await using var cmd = Sql.Command(connection, tx, "");
+            var values = new System.Text.StringBuilder();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                if (i > 0) values.Append(", ");
+                values.Append($"(@a{n}, @s{n}, @b{n}, @l{n})");
+                cmd.With("@a" + n, chunk[i].Account).With("@s" + n, (int)chunk[i].Asset).With("@b" + n, chunk[i].Batch).With("@l" + n, chunk[i].Lot);
+            }
+
+            cmd.CommandText = $"SELECT account_id, asset, batch_id, lot_id, amount FROM balances WHERE (account_id, asset, batch_id, lot_id) IN (VALUES {values})";
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4);
+        }
+
+        return balances;
+    }
+
+    private static async Task WriteAsync(DbConnection connection, DbTransaction tx, List<StoredTransaction> committed, List<byte[]> requestHashes,
+        Dictionary<BalanceKey, long> balances, HashSet<BalanceKey> dirty, CancellationToken ct)
+    {
+        var journal = committed.Select((s, i) => (Stored: s, RequestHash: requestHashes[i])).ToList();
+        await Sql.InsertRowsAsync(connection, tx, "journal", JournalColumns, journal, static (row, c) => c switch
+        {
+            0 => row.Stored.Sequence,
+            1 => row.Stored.Transaction.Id.ToString(),
+            2 => row.Stored.Transaction.IdempotencyKey,
+            3 => row.RequestHash,
+            4 => (int)row.Stored.Transaction.Kind,
+            5 => CanonicalEncoding.ToUnixMicroseconds(row.Stored.Transaction.OccurredAt),
+            6 => row.Stored.Transaction.Actor,
+            7 => row.Stored.Transaction.Reference,
+            _ => row.Stored.Hash,
+        }, "", ct);
+
+        var postings = committed.SelectMany(s => s.Transaction.Postings.Select((p, idx) => (s.Sequence, Index: idx, Posting: p))).ToList();
+        await Sql.InsertRowsAsync(connection, tx, "postings", PostingColumns, postings, static (row, c) => c switch
+        {
+            0 => row.Sequence,
+            1 => row.Index,
+            2 => row.Posting.Account.Value,
+            3 => (int)row.Posting.Asset,
+            4 => row.Posting.Batch?.Value ?? 0L,
+            5 => row.Posting.Lot?.Value ?? 0L,
+            _ => row.Posting.Amount,
+        }, "", ct);
+
+        var rows = dirty.Select(k => (Key: k, Amount: balances[k])).ToList();
+        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => c switch
+        {
+            0 => row.Key.Account,
+            1 => (int)row.Key.Asset,
+            2 => row.Key.Batch,
+            3 => row.Key.Lot,
+            _ => row.Amount,
+        }, BalanceUpsert, ct);
+    }
+
+    /// <summary>A balance row's key; batch and lot are 0 when the posting has none.</summary>
+    internal readonly record struct BalanceKey(long Account, byte Asset, long Batch, long Lot)
+    {
+        public static BalanceKey Of(Posting p) => new(p.Account.Value, (byte)p.Asset, p.Batch?.Value ?? 0, p.Lot?.Value ?? 0);
+    }
+}

@@ -1,0 +1,395 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using Puhui.Ledger;
+
+namespace Puhui.Storage.Ledger;
+
+/// <summary>The result of appending one transaction.</summary>
+/// <param name="Transaction">The stored transaction: the new one, or the original on a replay; null when refused.</param>
+/// <param name="Detail">Why it was refused, for people; null when stored.</param>
+public sealed record AppendResult(AppendStatus Status, StoredTransaction? Transaction, string? Detail)
+{
+    public bool Succeeded => Status is AppendStatus.Committed or AppendStatus.Replayed;
+}
+
+/// <summary>A transaction as the journal holds it.</summary>
+public sealed record StoredTransaction(long Sequence, Transaction Transaction, byte[] Hash);
+
+/// <summary>An account's holding of one asset (and batch), summed over its lots.</summary>
+public sealed record Balance(Asset Asset, BatchId? Batch, long Amount);
+
+/// <summary>One page of an account's history, newest first.</summary>
+/// <param name="NextBefore">Pass as <c>before</c> to get the next, older page; null on the last page.</param>
+public sealed record HistoryPage(IReadOnlyList<StoredTransaction> Transactions, long? NextBefore);
+
+/// <summary>
+/// The ledger over one SQLite or PostgreSQL database: accounts, batches, lots, the hash-chained journal and
+/// the balance projections that are updated in the same database transaction as each append.
+/// </summary>
+public sealed partial class LedgerStore : IAsyncDisposable
+{
+    public const int AppendGroupMax = 1_000;
+    public const int HistoryPageMax = 200;
+
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<long, AccountTraits> _accountTraits = new();
+    private readonly ConcurrentDictionary<long, PointLot> _lots = new();
+    private readonly ConcurrentDictionary<long, bool> _batches = new();
+
+    public LedgerStore(SqlDialect dialect, TimeProvider? time = null)
+    {
+        _dialect = dialect;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public StoreKind Kind => _dialect.Kind;
+    public SqlDialect Dialect => _dialect;
+    public string Description => _dialect.Describe();
+
+    /// <summary>Opens the store named by a setting (a SQLite path or a PostgreSQL connection string) and migrates it.</summary>
+    public static async Task<LedgerStore> OpenAsync(string setting, TimeProvider? time = null, CancellationToken ct = default)
+    {
+        var store = new LedgerStore(SqlDialect.FromSetting(setting), time);
+        await store.MigrateAsync(ct);
+        return store;
+    }
+
+    /// <summary>Applies pending migrations and makes sure the platform's system accounts exist.</summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct = default)
+    {
+        var applied = await Migrator.MigrateAsync(_dialect, ct);
+        foreach (var account in SystemAccounts.All) await OpenAccountAsync(account, ct);
+        return applied;
+    }
+
+    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+
+    // ---- accounts -------------------------------------------------------------------------------------
+
+    /// <summary>Opens an account, or returns the existing one with the same code. Refuses a code held by an account of another kind.</summary>
+    public async Task<Account> OpenAccountAsync(NewAccount request, CancellationToken ct = default)
+    {
+        if (request.Problem() is { } problem) throw new ArgumentException(problem, nameof(request));
+        await using var connection = await _dialect.OpenAsync(ct);
+        var existing = await FindAccountByCodeAsync(connection, request.Code, ct);
+        if (existing is null)
+        {
+            var sql = "INSERT INTO accounts (kind, code, display_name, roles, is_source, created_us) VALUES (@kind, @code, @name, @roles, @source, @at) ON CONFLICT (code) DO NOTHING";
+            await using var cmd = Sql.Command(connection, null, sql)
+                .With("@kind", (int)request.Kind).With("@code", request.Code).With("@name", request.DisplayName)
+                .With("@roles", (int)request.Roles).With("@source", request.IsSource).With("@at", Now());
+            await cmd.ExecuteNonQueryAsync(ct);
+            existing = await FindAccountByCodeAsync(connection, request.Code, ct)
+                ?? throw new InvalidOperationException($"Account {request.Code} vanished after it was inserted.");
+        }
+
+        if (existing.Kind != request.Kind || existing.IsSource != request.IsSource)
+            throw new ArgumentException($"Account code {request.Code} is already used by a {existing.Kind} account.", nameof(request));
+        return existing;
+    }
+
+    public async Task<Account?> FindAccountAsync(AccountId id, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null, AccountSelect + " WHERE id = @id").With("@id", id.Value);
+        return await ReadAccountAsync(cmd, ct);
+    }
+
+    public async Task<Account?> FindAccountByCodeAsync(string code, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        return await FindAccountByCodeAsync(connection, code, ct);
+    }
+
+    /// <summary>Looks up the account of a platform system account code; these exist in every migrated store.</summary>
+    public async Task<AccountId> SystemAccountAsync(string code, CancellationToken ct = default)
+        => (await FindAccountByCodeAsync(code, ct) ?? throw new InvalidOperationException($"System account {code} is missing: run puhui migrate.")).Id;
+
+    public async Task<IReadOnlyList<Account>> ListAccountsAsync(AccountKind? kind = null, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null, AccountSelect + (kind is null ? "" : " WHERE kind = @kind") + " ORDER BY id");
+        if (kind is { } k) cmd.With("@kind", (int)k);
+        var list = new List<Account>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(ReadAccount(reader));
+        return list;
+    }
+
+    private const string AccountSelect = "SELECT id, kind, code, display_name, roles, is_source, created_us FROM accounts";
+
+    private static async Task<Account?> FindAccountByCodeAsync(DbConnection connection, string code, CancellationToken ct)
+    {
+        await using var cmd = Sql.Command(connection, null, AccountSelect + " WHERE code = @code").With("@code", code);
+        return await ReadAccountAsync(cmd, ct);
+    }
+
+    private static async Task<Account?> ReadAccountAsync(DbCommand cmd, CancellationToken ct)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadAccount(reader) : null;
+    }
+
+    private static Account ReadAccount(DbDataReader r) => new(
+        new AccountId(r.GetInt64(0)), (AccountKind)r.GetInt32(1), r.GetString(2), r.GetString(3),
+        (OrganisationRoles)r.GetInt32(4), r.GetBoolean(5), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(6)));
+
+    // ---- batches ------------------------------------------------------------------------------------
+
+    /// <summary>Creates a batch, or returns the existing one with the same code.</summary>
+    public async Task<Batch> CreateBatchAsync(NewBatch request, CancellationToken ct = default)
+    {
+        if (request.Problem() is { } problem) throw new ArgumentException(problem, nameof(request));
+        await using var connection = await _dialect.OpenAsync(ct);
+        var existing = await FindBatchAsync(connection, "code = @key", request.Code, ct);
+        if (existing is not null) return existing;
+        const string sql = "INSERT INTO batches (code, origin, origin_ref, methodology_id, methodology_version, class, vintage, region, created_us) "
+            + "VALUES (@code, @origin, @ref, @mid, @mver, @class, @vintage, @region, @at) ON CONFLICT (code) DO NOTHING";
+        await using (var cmd = Sql.Command(connection, null, sql)
+            .With("@code", request.Code).With("@origin", (int)request.Origin).With("@ref", request.OriginRef)
+            .With("@mid", request.MethodologyId).With("@mver", request.MethodologyVersion).With("@class", (int)request.Class)
+            .With("@vintage", request.Vintage).With("@region", request.Region).With("@at", Now()))
+            await cmd.ExecuteNonQueryAsync(ct);
+        return await FindBatchAsync(connection, "code = @key", request.Code, ct)
+            ?? throw new InvalidOperationException($"Batch {request.Code} vanished after it was inserted.");
+    }
+
+    public async Task<Batch?> FindBatchAsync(BatchId id, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        return await FindBatchAsync(connection, "id = @key", id.Value, ct);
+    }
+
+    public async Task<Batch?> FindBatchByCodeAsync(string code, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        return await FindBatchAsync(connection, "code = @key", code, ct);
+    }
+
+    private static async Task<Batch?> FindBatchAsync(DbConnection connection, string where, object key, CancellationToken ct)
+    {
+        await using var cmd = Sql.Command(connection, null,
+            "SELECT id, code, origin, origin_ref, methodology_id, methodology_version, class, vintage, region, created_us FROM batches WHERE " + where)
+            .With("@key", key);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new Batch(new BatchId(r.GetInt64(0)), r.GetString(1), (BatchOrigin)r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5),
+            (MethodologyClass)r.GetInt32(6), r.GetInt32(7), r.GetString(8), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(9)));
+    }
+
+    // ---- lots ---------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Returns the lot of an account, batch and day, creating it with the given expiry if it does not exist.
+    /// An empty lot holds nothing, so creating one outside a ledger transaction changes no value.
+    /// </summary>
+    public async Task<PointLot> OpenLotAsync(AccountId account, BatchId batch, DateOnly day, DateOnly expiresOn, CancellationToken ct = default)
+    {
+        if (expiresOn <= day) throw new ArgumentException("A lot expires after the day it is issued.", nameof(expiresOn));
+        await using var connection = await _dialect.OpenAsync(ct);
+        var existing = await FindLotAsync(connection, account, batch, day, ct);
+        if (existing is not null) return existing;
+        await using (var cmd = Sql.Command(connection, null,
+            "INSERT INTO lots (account_id, batch_id, day, expires_on) VALUES (@a, @b, @d, @e) ON CONFLICT (account_id, batch_id, day) DO NOTHING")
+            .With("@a", account.Value).With("@b", batch.Value).With("@d", Iso(day)).With("@e", Iso(expiresOn)))
+            await cmd.ExecuteNonQueryAsync(ct);
+        return await FindLotAsync(connection, account, batch, day, ct) ?? throw new InvalidOperationException("A lot vanished after it was inserted.");
+    }
+
+    /// <summary>An account's lots with what is left in them, by expiry. Empty lots are left out unless asked for.</summary>
+    public async Task<IReadOnlyList<LotBalance>> GetLotsAsync(AccountId account, bool includeEmpty = false, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        const string sql = """
+            SELECT l.id, l.batch_id, l.day, l.expires_on,
+                   COALESCE(SUM(CASE WHEN b.asset = 1 THEN b.amount ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN b.asset = 2 THEN b.amount ELSE 0 END), 0)
+            FROM lots l LEFT JOIN balances b ON b.account_id = l.account_id AND b.lot_id = l.id
+            WHERE l.account_id = @a
+            GROUP BY l.id, l.batch_id, l.day, l.expires_on
+            ORDER BY l.expires_on, l.day, l.id
+            """;
+        await using var cmd = Sql.Command(connection, null, sql).With("@a", account.Value);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<LotBalance>();
+        while (await r.ReadAsync(ct))
+        {
+            var lot = new PointLot(new LotId(r.GetInt64(0)), account, new BatchId(r.GetInt64(1)), ParseDay(r.GetString(2)), ParseDay(r.GetString(3)));
+            var balance = new LotBalance(lot, new Points(r.GetInt64(4)), new Grams(r.GetInt64(5)));
+            if (includeEmpty || balance.Points.Value != 0 || balance.Grams.Value != 0) list.Add(balance);
+        }
+
+        return list;
+    }
+
+    /// <summary>Lots, of any account, that still hold points or grams and expire on or before <paramref name="asOf"/>; at most <paramref name="limit"/>, after lot <paramref name="afterLot"/>.</summary>
+    public async Task<IReadOnlyList<LotBalance>> GetLotsDueAsync(DateOnly asOf, long afterLot, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        const string sql = """
+            SELECT l.id, l.account_id, l.batch_id, l.day, l.expires_on,
+                   COALESCE(SUM(CASE WHEN b.asset = 1 THEN b.amount ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN b.asset = 2 THEN b.amount ELSE 0 END), 0)
+            FROM lots l JOIN balances b ON b.account_id = l.account_id AND b.lot_id = l.id
+            WHERE l.expires_on <= @asOf AND l.id > @after
+            GROUP BY l.id, l.account_id, l.batch_id, l.day, l.expires_on
+            HAVING SUM(b.amount) <> 0
+            ORDER BY l.id
+            LIMIT @limit
+            """;
+        await using var cmd = Sql.Command(connection, null, sql).With("@asOf", Iso(asOf)).With("@after", afterLot).With("@limit", limit);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<LotBalance>();
+        while (await r.ReadAsync(ct))
+        {
+            var lot = new PointLot(new LotId(r.GetInt64(0)), new AccountId(r.GetInt64(1)), new BatchId(r.GetInt64(2)), ParseDay(r.GetString(3)), ParseDay(r.GetString(4)));
+            list.Add(new LotBalance(lot, new Points(r.GetInt64(5)), new Grams(r.GetInt64(6))));
+        }
+
+        return list;
+    }
+
+    private async Task<PointLot?> FindLotAsync(DbConnection connection, AccountId account, BatchId batch, DateOnly day, CancellationToken ct)
+    {
+        await using var cmd = Sql.Command(connection, null, "SELECT id, expires_on FROM lots WHERE account_id = @a AND batch_id = @b AND day = @d")
+            .With("@a", account.Value).With("@b", batch.Value).With("@d", Iso(day));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        var lot = new PointLot(new LotId(r.GetInt64(0)), account, batch, day, ParseDay(r.GetString(1)));
+        _lots.TryAdd(lot.Id.Value, lot);
+        return lot;
+    }
+
+    // ---- reads --------------------------------------------------------------------------------------
+
+    /// <summary>An account's balances per asset and batch (lots summed), leaving out zeros.</summary>
+    public async Task<IReadOnlyList<Balance>> GetBalancesAsync(AccountId account, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null,
+            "SELECT asset, batch_id, SUM(amount) FROM balances WHERE account_id = @a GROUP BY asset, batch_id HAVING SUM(amount) <> 0 ORDER BY asset, batch_id")
+            .With("@a", account.Value);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<Balance>();
+        while (await r.ReadAsync(ct))
+        {
+            var batch = r.GetInt64(1);
+            list.Add(new Balance((Asset)r.GetInt32(0), batch == 0 ? null : new BatchId(batch), r.GetInt64(2)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The transactions that touched an account, newest first, <paramref name="limit"/> at a time.</summary>
+    public async Task<HistoryPage> GetHistoryAsync(AccountId account, long? before, int limit, CancellationToken ct = default)
+    {
+        if (limit is < 1 or > HistoryPageMax) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A page holds 1–{HistoryPageMax} transactions.");
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null,
+            "SELECT DISTINCT seq FROM postings WHERE account_id = @a AND seq < @before ORDER BY seq DESC LIMIT @limit")
+            .With("@a", account.Value).With("@before", before ?? long.MaxValue).With("@limit", limit + 1);
+        var seqs = new List<long>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct)) seqs.Add(r.GetInt64(0));
+        }
+
+        var more = seqs.Count > limit;
+        if (more) seqs.RemoveAt(seqs.Count - 1);
+        var txs = await LoadAsync(connection, null, seqs, ct);
+        return new HistoryPage(txs, more ? seqs[^1] : null);
+    }
+
+    public async Task<StoredTransaction?> GetTransactionAsync(TransactionId id, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        return await LoadOneAsync(connection, "tx_id = @key", id.ToString(), ct);
+    }
+
+    public async Task<StoredTransaction?> GetTransactionByKeyAsync(string idempotencyKey, CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        return await LoadOneAsync(connection, "idempotency_key = @key", idempotencyKey, ct);
+    }
+
+    /// <summary>The number of transactions in the journal and the hash of the last one.</summary>
+    public async Task<(long Sequence, byte[] Hash)> GetHeadAsync(CancellationToken ct = default)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null, "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The ledger head is missing: run puhui migrate.");
+        return (r.GetInt64(0), (byte[])r.GetValue(1));
+    }
+
+    private async Task<StoredTransaction?> LoadOneAsync(DbConnection connection, string where, object key, CancellationToken ct)
+    {
+        await using var cmd = Sql.Command(connection, null, "SELECT seq FROM journal WHERE " + where).With("@key", key);
+        var seq = await cmd.ExecuteScalarAsync(ct);
+        if (seq is null or DBNull) return null;
+        var list = await LoadAsync(connection, null, [Convert.ToInt64(seq, CultureInfo.InvariantCulture)], ct);
+        return list[0];
+    }
+
+    /// <summary>Loads transactions by sequence, in the order given.</summary>
+    private static async Task<IReadOnlyList<StoredTransaction>> LoadAsync(DbConnection connection, DbTransaction? tx, IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        if (seqs.Count == 0) return [];
+        var inList = string.Join(", ", seqs.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+        var sql = $"""
+            SELECT j.seq, j.tx_id, j.idempotency_key, j.kind, j.occurred_us, j.actor, j.reference, j.hash,
+                   p.account_id, p.asset, p.batch_id, p.lot_id, p.amount
+            FROM journal j JOIN postings p ON p.seq = j.seq
+            WHERE j.seq IN ({inList})
+            ORDER BY j.seq, p.idx
+            """;
+        await using var cmd = Sql.Command(connection, tx, sql);
+        var bySeq = new Dictionary<long, StoredTransaction>(seqs.Count);
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            await foreach (var stored in ReadJournalRowsAsync(r, ct)) bySeq[stored.Sequence] = stored;
+        }
+
+        return seqs.Select(s => bySeq[s]).ToList();
+    }
+
+    /// <summary>Reads rows of journal ⋈ postings, ordered by sequence and posting index, into transactions.</summary>
+    internal static async IAsyncEnumerable<StoredTransaction> ReadJournalRowsAsync(DbDataReader r, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        long current = -1;
+        JournalRow? head = null;
+        var postings = new List<Posting>();
+        while (await r.ReadAsync(ct))
+        {
+            var seq = r.GetInt64(0);
+            if (seq != current)
+            {
+                if (head is not null) yield return head.ToStored(postings);
+                current = seq;
+                head = new JournalRow(seq, r.GetString(1), r.GetString(2), (TransactionKind)r.GetInt32(3), r.GetInt64(4), r.GetString(5), r.GetString(6), (byte[])r.GetValue(7));
+                postings = [];
+            }
+
+            var batch = r.GetInt64(10);
+            var lot = r.GetInt64(11);
+            postings.Add(new Posting(new AccountId(r.GetInt64(8)), (Asset)r.GetInt32(9), batch == 0 ? null : new BatchId(batch), lot == 0 ? null : new LotId(lot), r.GetInt64(12)));
+        }
+
+        if (head is not null) yield return head.ToStored(postings);
+    }
+
+    private sealed record JournalRow(long Seq, string TxId, string Key, TransactionKind Kind, long OccurredUs, string Actor, string Reference, byte[] Hash)
+    {
+        public StoredTransaction ToStored(List<Posting> postings) => new(Seq,
+            Transaction.Restore(new TransactionId(Guid.Parse(TxId)), Key, Kind, CanonicalEncoding.FromUnixMicroseconds(OccurredUs), Actor, Reference, postings),
+            Hash);
+    }
+
+    private long Now() => CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow());
+
+    internal static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    internal static DateOnly ParseDay(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Puhui.Storage;
+
+/// <summary>Which database a store runs on.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The few things that differ between SQLite and PostgreSQL. The schema, the queries and the write path
+/// are shared; only connecting, taking the write lock and the migration scripts differ.
+/// </summary>
+public abstract class SqlDialect : IAsyncDisposable
+{
+    public abstract StoreKind Kind { get; }
+
+    /// <summary>The folder of embedded migration scripts for this database.</summary>
+    public abstract string MigrationFolder { get; }
+
+    /// <summary>A description of the database that is safe to print (no password).</summary>
+    public abstract string Describe();
+
+    public abstract Task<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Begins the transaction that appends to the journal and returns the chain head. Only one append runs
+    /// at a time across every process: SQLite takes its single write lock (BEGIN IMMEDIATE), PostgreSQL
+    /// locks the ledger head row.
+    /// </summary>
+    public abstract Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct);
+
+    /// <summary>Begins a read-only transaction that sees one consistent snapshot and never blocks writers.</summary>
+    public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
+
+    /// <summary>Serialises this process's writers before they contend for the database's own lock.</summary>
+    public abstract Task<IDisposable> EnterWriterAsync(CancellationToken ct);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>
+    /// Chooses the database from a connection setting: anything with <c>Host=</c> is PostgreSQL; otherwise the
+    /// setting is a SQLite file path (or a SQLite connection string with <c>Data Source=</c>).
+    /// </summary>
+    public static SqlDialect FromSetting(string setting)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(setting);
+        if (setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
+            return new PostgresDialect(setting);
+        return new SqliteDialect(setting);
+    }
+}
+
+internal sealed class SqliteDialect : SqlDialect
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
+    private readonly string _connectionString;
+    private readonly string _path;
+    private readonly SemaphoreSlim _writer;
+
+    public SqliteDialect(string setting)
+    {
+        var builder = setting.Contains('=', StringComparison.Ordinal)
+            ? new SqliteConnectionStringBuilder(setting)
+            : new SqliteConnectionStringBuilder { DataSource = setting };
+        builder.Pooling = true;
+        builder.DefaultTimeout = 60;
+        _path = Path.GetFullPath(builder.DataSource);
+        var dir = Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        builder.DataSource = _path;
+        _connectionString = builder.ToString();
+        _writer = Writers.GetOrAdd(_path, _ => new SemaphoreSlim(1, 1));
+    }
+
+    public override StoreKind Kind => StoreKind.Sqlite;
+    public override string MigrationFolder => "Sqlite";
+    public override string Describe() => "SQLite " + _path;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        using var pragma = connection.CreateCommand();
+        // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    public override async Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct)
+    {
+        // BEGIN IMMEDIATE takes the database's write lock now, so the balances read next cannot change under us.
+        var tx = ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false);
+        await Task.CompletedTask;
+        return tx;
+    }
+
+    public override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct)
+        => Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: true));
+
+    public override async Task<IDisposable> EnterWriterAsync(CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        return new Release(_writer);
+    }
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
+    }
+}
+
+internal sealed class PostgresDialect : SqlDialect
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _description;
+
+    public PostgresDialect(string setting)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(setting);
+        _description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
+        _dataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    public override StoreKind Kind => StoreKind.Postgres;
+    public override string MigrationFolder => "Postgres";
+    public override string Describe() => _description;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
+
+    public override async Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct)
+    {
+        var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        // Every appender queues on this row lock, across processes; under READ COMMITTED each later
+        // statement then sees everything committed before the lock was granted.
+        cmd.CommandText = "SELECT last_seq FROM ledger_head WHERE id = 1 FOR UPDATE";
+        await cmd.ExecuteScalarAsync(ct);
+        return tx;
+    }
+
+    public override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct)
+        => await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+
+    // PostgreSQL's row lock already queues writers fairly; holding connections idle in a local queue would not help.
+    public override Task<IDisposable> EnterWriterAsync(CancellationToken ct) => Task.FromResult<IDisposable>(NoLock.Instance);
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private sealed class NoLock : IDisposable
+    {
+        public static readonly NoLock Instance = new();
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Puhui.Ledger;
+using Puhui.Storage.Ledger;
+using Spectre.Console;
+
+namespace Puhui.Host.Cli;
+
+/// <summary><c>puhui audit</c>: recompute every balance from the journal and verify the chain from genesis.</summary>
+internal static class AuditCommand
+{
+    public static Command Create()
+    {
+        var db = StoreSetting.CreateOption();
+        var command = new Command("audit", "从日志重算全部余额并校验哈希链 / Recompute every balance from the journal and verify the hash chain") { db };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
+            var report = await store.AuditAsync(null, ct);
+            return Print(store, report);
+        });
+        return command;
+    }
+
+    /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>
+    public static int Print(LedgerStore store, AuditReport report)
+    {
+        var table = new Table().Title("账本审计 / Ledger audit").AddColumns("资产 / Asset", "批次数 / Batches", "签发 / Issued", "持有 / Held", "兑换 / Redeemed", "清零 / Expired", "注销 / Retired", "其他 / Other");
+        foreach (var g in report.Totals.GroupBy(t => t.Asset))
+        {
+            table.AddRow(g.Key.Code(), N(g.Count(t => t.Batch is not null)), N(g.Sum(t => t.Issued)), N(g.Sum(t => t.Held)), N(g.Sum(t => t.Redeemed)),
+                N(g.Sum(t => t.Expired)), N(g.Sum(t => t.Retired)), N(g.Sum(t => t.Other)));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"数据库 / Store: {store.Description}");
+        AnsiConsole.MarkupLineInterpolated($"交易 / Transactions: {report.Transactions:N0}  分录 / Postings: {report.Postings:N0}  余额行 / Balance rows: {report.BalanceRows:N0}");
+        AnsiConsole.MarkupLineInterpolated($"链头哈希 / Head hash: {Convert.ToHexStringLower(report.HeadHash)}");
+        if (report.Passed)
+        {
+            AnsiConsole.MarkupLine("[green]审计通过 / Audit passed[/]");
+            return 0;
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"[red]审计失败 / Audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}[/]");
+        foreach (var p in report.Problems) Console.Error.WriteLine(p);
+        return 1;
+    }
+
+    private static string N(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+}
