@@ -34,6 +34,7 @@ public sealed class TransactionBuilder
     public TransactionBuilder MovePoints(AccountId from, AccountId to, Points points, BatchId? batch = null, LotId? fromLot = null, LotId? toLot = null)
     {
         RequirePositive(points.Value);
+        RequireDistinct(from, fromLot, to, toLot);
         _postings.Add(new Posting(from, Asset.Pts, batch, fromLot, -points.Value));
         _postings.Add(new Posting(to, Asset.Pts, batch, toLot, points.Value));
         return this;
@@ -43,6 +44,7 @@ public sealed class TransactionBuilder
     public TransactionBuilder MoveGrams(AccountId from, AccountId to, BatchId batch, Grams grams, LotId? fromLot = null, LotId? toLot = null)
     {
         RequirePositive(grams.Value);
+        RequireDistinct(from, fromLot, to, toLot);
         _postings.Add(new Posting(from, Asset.Co2, batch, fromLot, -grams.Value));
         _postings.Add(new Posting(to, Asset.Co2, batch, toLot, grams.Value));
         return this;
@@ -52,6 +54,7 @@ public sealed class TransactionBuilder
     public TransactionBuilder MoveFen(AccountId from, AccountId to, Fen fen)
     {
         RequirePositive(fen.Value);
+        RequireDistinct(from, null, to, null);
         _postings.Add(new Posting(from, Asset.Cny, null, null, -fen.Value));
         _postings.Add(new Posting(to, Asset.Cny, null, null, fen.Value));
         return this;
@@ -91,6 +94,12 @@ public sealed class TransactionBuilder
         var at = OccurredAt.ToUniversalTime();
         at = new DateTimeOffset(at.Ticks - at.Ticks % 10, TimeSpan.Zero);
         return new Transaction(Id ?? TransactionId.New(at), IdempotencyKey, Kind, at, Actor, Reference, _postings.ToArray());
+    }
+
+    private static void RequireDistinct(AccountId from, LotId? fromLot, AccountId to, LotId? toLot)
+    {
+        // A move onto itself would net to zero and so slip past the balance check while meaning nothing.
+        if (from == to && fromLot == toLot) throw new LedgerInvariantException($"A move needs two different holdings, not account {from} twice.");
     }
 
     private static void RequirePositive(long amount)

@@ -75,7 +75,7 @@ public sealed partial class LedgerStore
                 var at = $"transaction {row.Seq} ({row.TxId})";
                 if (row.Seq != expectedSeq)
                 {
-                    Problem($"{at}: sequence {row.Seq} where {expectedSeq} was expected (a row is missing or inserted)");
+                    Problem($"{at}: sequence {row.Seq} where {expectedSeq} was expected: the row of transaction {expectedSeq} is missing or renumbered");
                     expectedSeq = row.Seq;
                 }
 

@@ -47,6 +47,14 @@ public class TransactionBuilderTests
     }
 
     [Fact]
+    public void A_move_onto_the_same_holding_is_refused()
+    {
+        Assert.Throws<LedgerInvariantException>(() => Builder().MoveGrams(A, A, Batch1, new Grams(5)));
+        Assert.Throws<LedgerInvariantException>(() => Builder().MovePoints(A, A, new Points(5), Batch1, new LotId(1), new LotId(1)));
+        Builder().MovePoints(A, A, new Points(5), Batch1, new LotId(1), new LotId(2)).Build();
+    }
+
+    [Fact]
     public void Limits_on_key_length_and_posting_count_hold_at_their_boundary()
     {
         Builder(new string('k', Transaction.IdempotencyKeyLengthMax)).MovePoints(A, B, new Points(1)).Build();

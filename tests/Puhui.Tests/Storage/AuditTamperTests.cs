@@ -1,0 +1,138 @@
+using System.Data.Common;
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+using Puhui.Ledger;
+using Puhui.Storage;
+using Puhui.Storage.Ledger;
+using Puhui.Tests.Ledger;
+
+namespace Puhui.Tests.Storage;
+
+/// <summary>Changing any stored byte of any journal or posting row makes the audit fail and name that row first.</summary>
+public class AuditTamperTests
+{
+    public sealed record Tamper(int Row, int Column, int Position, int Bit);
+
+    private static readonly string[] JournalColumns = ["tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "actor", "reference", "hash", "seq"];
+    private static readonly string[] PostingColumns = ["account_id", "asset", "batch_id", "lot_id", "amount", "idx", "seq"];
+
+    [Fact]
+    public void Any_changed_byte_of_a_journal_row_fails_the_audit_naming_that_row_on_sqlite() => Check(StoreKind.Sqlite, 150);
+
+    [PostgresFact]
+    public void Any_changed_byte_of_a_journal_row_fails_the_audit_naming_that_row_on_postgres() => Check(StoreKind.Postgres, 40);
+
+    private static void Check(StoreKind kind, int runs)
+    {
+        var (world, seqs) = Task.Run(() => BuildAsync(kind)).GetAwaiter().GetResult();
+        try
+        {
+            var gen = from row in Gen.Choose(0, seqs.Count - 1)
+                      from column in Gen.Choose(0, JournalColumns.Length + PostingColumns.Length - 1)
+                      from position in Gen.Choose(0, 63)
+                      from bit in Gen.Choose(0, 7)
+                      select new Tamper(row, column, position, bit);
+            Prop.ForAll(gen.ToArbitrary(), t => Task.Run(() => TamperAndAuditAsync(world.Store, seqs, t)).GetAwaiter().GetResult())
+                .Check(Config.QuickThrowOnFailure.WithMaxTest(runs));
+        }
+        finally
+        {
+            world.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static async Task<(LedgerWorld, List<long>)> BuildAsync(StoreKind kind)
+    {
+        var w = await LedgerWorld.CreateAsync(kind);
+        await w.IssueProjectAsync(w.Developer, 10_000, "project");
+        for (var i = 0; i < 6; i++) await w.IssueAsync(i % 2 == 0 ? w.Alice : w.Bob, w.Metro, 10 + i, 100 * i, $"rec:{i}", LedgerWorld.Day0.AddDays(i));
+        await PointLotOperations.DrawAsync(w.Store, new LotDrawRequest(w.Alice, new Points(15), LotOrder.ReductionBearingFirst, LedgerWorld.Day0.AddDays(7),
+            w.Redeemed, w.Provider, TransactionKind.Redeem, "redeem", "t", "voucher 7", LedgerWorld.T0));
+        await w.Store.AppendAsync(new TransactionBuilder(TransactionKind.Transfer, "transfer", LedgerWorld.T0, "t").MoveGrams(w.Developer, w.Provider, w.Project, new Grams(2_000)).Build());
+        var audit = await w.Store.AuditAsync();
+        Assert.True(audit.Passed, string.Join("; ", audit.Problems));
+        var seqs = Enumerable.Range(1, (int)audit.Transactions).Select(i => (long)i).ToList();
+        return (w, seqs);
+    }
+
+    private static async Task TamperAndAuditAsync(LedgerStore store, List<long> seqs, Tamper t)
+    {
+        var seq = seqs[t.Row];
+        await using var connection = await store.Dialect.OpenAsync(default);
+        var isJournal = t.Column < JournalColumns.Length;
+        var column = isJournal ? JournalColumns[t.Column] : PostingColumns[t.Column - JournalColumns.Length];
+        var table = isJournal ? "journal" : "postings";
+        var where = isJournal ? "seq = @seq" : "seq = @seq AND idx = 0";
+
+        object original;
+        await using (var read = Command(connection, $"SELECT {column} FROM {table} WHERE {where}").With("@seq", seq))
+            original = (await read.ExecuteScalarAsync())!;
+        var changed = Change(original, t, column);
+        if (changed is null) return;
+
+        await Update(connection, table, column, where, seq, changed);
+        try
+        {
+            var audit = await store.AuditAsync();
+            Assert.False(audit.Passed, $"audit passed after {table}.{column} of transaction {seq} changed from {original} to {changed}");
+            if (column == "seq" && isJournal) Assert.Contains($"the row of transaction {seq} is missing or renumbered", audit.Problems[0], StringComparison.Ordinal);
+            else Assert.StartsWith($"transaction {seq} (", audit.Problems[0], StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Update(connection, table, column, column == "seq" || column == "idx" ? ReplaceWhere(where, column) : where, column == "seq" ? Convert.ToInt64(changed, CultureInfo.InvariantCulture) : seq, original, column == "idx" ? changed : null);
+        }
+
+        Assert.True((await store.AuditAsync()).Passed);
+    }
+
+    /// <summary>Changes one byte (or one bit of an integer) of a stored value, keeping it storable; null when the value has no byte to change.</summary>
+    private static object? Change(object value, Tamper t, string column) => value switch
+    {
+        byte[] bytes => Flip(bytes, t),
+        string s when s.Length == 0 => null,
+        string s => s[..(t.Position % s.Length)] + Other(s[t.Position % s.Length], column) + s[(t.Position % s.Length + 1)..],
+        // Keys (seq, idx) move far away so that they cannot collide with another row's; other integers lose or gain one low bit.
+        _ when column is "seq" or "idx" => Convert.ToInt64(value, CultureInfo.InvariantCulture) + 10_000,
+        _ => Convert.ToInt64(value, CultureInfo.InvariantCulture) ^ (1L << t.Bit),
+    };
+
+    private static byte[] Flip(byte[] bytes, Tamper t)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[t.Position % copy.Length] ^= (byte)(1 << t.Bit);
+        return copy;
+    }
+
+    // Hex digits stay hex digits (a transaction id must still look like one to reach the hash check); anything else becomes a character no key uses.
+    private static char Other(char c, string column) => column == "tx_id" && Uri.IsHexDigit(c) ? (c == '0' ? '1' : '0') : c == '~' ? '!' : '~';
+
+    private static string ReplaceWhere(string where, string column) => column == "seq" ? where : "seq = @seq AND idx = @idx";
+
+    private static async Task Update(DbConnection connection, string table, string column, string where, long seq, object value, object? idx = null)
+    {
+        await using var cmd = Command(connection, $"UPDATE {table} SET {column} = @value WHERE {where}").With("@seq", seq).With("@value", value is long or int or short ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : value);
+        if (idx is not null) cmd.With("@idx", Convert.ToInt64(idx, CultureInfo.InvariantCulture));
+        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
+    }
+}
+
+internal static class CommandExtensions
+{
+    public static DbCommand With(this DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+        return cmd;
+    }
+}
