@@ -21,6 +21,9 @@ public abstract class SqlDialect : IAsyncDisposable
 {
     public abstract StoreKind Kind { get; }
 
+    /// <summary>The setting this dialect was made from, so another process or store can open the same database.</summary>
+    public string Setting { get; private init; } = "";
+
     /// <summary>The folder of embedded migration scripts for this database.</summary>
     public abstract string MigrationFolder { get; }
 
@@ -52,8 +55,8 @@ public abstract class SqlDialect : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(setting);
         if (setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
-            return new PostgresDialect(setting);
-        return new SqliteDialect(setting);
+            return new PostgresDialect(setting) { Setting = setting };
+        return new SqliteDialect(setting) { Setting = setting };
     }
 }
 

@@ -48,6 +48,9 @@ public sealed partial class LedgerStore : IAsyncDisposable
     public SqlDialect Dialect => _dialect;
     public string Description => _dialect.Describe();
 
+    /// <summary>The setting the store was opened with (a SQLite path or a PostgreSQL connection string).</summary>
+    public string Setting => _dialect.Setting;
+
     /// <summary>Opens the store named by a setting (a SQLite path or a PostgreSQL connection string) and migrates it.</summary>
     public static async Task<LedgerStore> OpenAsync(string setting, TimeProvider? time = null, CancellationToken ct = default)
     {

@@ -32,16 +32,17 @@ internal static class AuditCommand
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"数据库 / Store: {store.Description}");
-        AnsiConsole.MarkupLineInterpolated($"交易 / Transactions: {report.Transactions:N0}  分录 / Postings: {report.Postings:N0}  余额行 / Balance rows: {report.BalanceRows:N0}");
-        AnsiConsole.MarkupLineInterpolated($"链头哈希 / Head hash: {Convert.ToHexStringLower(report.HeadHash)}");
+        // Plain lines, never wrapped, so that scripts and people can grep the verdict and the row it names.
+        Console.WriteLine($"数据库 / Store: {store.Description}");
+        Console.WriteLine($"交易 / Transactions: {N(report.Transactions)}  分录 / Postings: {N(report.Postings)}  余额行 / Balance rows: {N(report.BalanceRows)}");
+        Console.WriteLine($"链头哈希 / Head hash: {Convert.ToHexStringLower(report.HeadHash)}");
         if (report.Passed)
         {
-            AnsiConsole.MarkupLine("[green]审计通过 / Audit passed[/]");
+            Console.WriteLine("审计通过 / Audit passed");
             return 0;
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[red]审计失败 / Audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}[/]");
+        Console.WriteLine($"审计失败 / Audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
         foreach (var p in report.Problems) Console.Error.WriteLine(p);
         return 1;
     }
