@@ -38,8 +38,12 @@ public sealed record LotDrawRequest(
 /// <summary>Issuing points into lots and drawing them out in the policy's order, over any store.</summary>
 public static class PointLotOperations
 {
-    /// <summary>Attempts before a draw gives up when other writers keep changing the same lots.</summary>
-    public const int DrawAttemptsMax = 5;
+    /// <summary>
+    /// Attempts before a draw gives up when other writers keep changing the same lots. Each lost attempt means
+    /// another writer's draw committed, so this bounds starvation, not progress; it is far above the number of
+    /// concurrent spenders one account ever has.
+    /// </summary>
+    public const int DrawAttemptsMax = 64;
 
     /// <summary>
     /// Issues points, and the grams they carry, from the platform into the account's lot for the batch and day.
