@@ -59,9 +59,88 @@ public static class CanonicalEncoding
         return sha.GetHashAndReset();
     }
 
+    /// <summary>
+    /// Decodes canonical bytes back into the transaction they encode. Bytes that are not a well-formed version 1
+    /// encoding, or that decode to postings that do not balance, throw <see cref="CanonicalEncodingException"/>
+    /// naming what is wrong: stored bytes are evidence, and bad evidence is reported, never repaired.
+    /// </summary>
+    public static Transaction Decode(ReadOnlySpan<byte> bytes)
+    {
+        var r = new Reader(bytes);
+        if (!r.Take(4).SequenceEqual(Magic)) throw new CanonicalEncodingException("the bytes do not start with PHTX");
+        var version = r.Byte();
+        if (version != Version) throw new CanonicalEncodingException($"encoding version {version} is not {Version}");
+        var id = new TransactionId(new Guid(r.Take(16), bigEndian: true));
+        var kind = (TransactionKind)r.Byte();
+        if (!Enum.IsDefined(kind)) throw new CanonicalEncodingException($"unknown kind {(int)kind}");
+        long micros = r.Int64();
+        if (micros is < -62_135_596_800_000_000 or > 253_402_300_799_999_999) throw new CanonicalEncodingException("the time is out of range");
+        var key = r.String();
+        var actor = r.String();
+        var reference = r.String();
+        var count = r.UInt16();
+        var postings = new Posting[count];
+        for (var i = 0; i < count; i++)
+        {
+            var account = r.Int64();
+            var asset = (Asset)r.Byte();
+            var batch = r.Int64();
+            var lot = r.Int64();
+            var amount = r.Int64();
+            if (account <= 0 || batch < 0 || lot < 0) throw new CanonicalEncodingException($"posting {i} has an invalid account, batch or lot id");
+            if (!Enum.IsDefined(asset)) throw new CanonicalEncodingException($"posting {i} has unknown asset {(int)asset}");
+            postings[i] = new Posting(new AccountId(account), asset, batch == 0 ? null : new BatchId(batch), lot == 0 ? null : new LotId(lot), amount);
+        }
+
+        if (!r.AtEnd) throw new CanonicalEncodingException("bytes follow the last posting");
+        try
+        {
+            return Transaction.Restore(id, key, kind, FromUnixMicroseconds(micros), actor, reference, postings);
+        }
+        catch (LedgerInvariantException e)
+        {
+            throw new CanonicalEncodingException(e.Message);
+        }
+    }
+
     public static long ToUnixMicroseconds(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     public static DateTimeOffset FromUnixMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(checked(microseconds * 10));
+
+    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private int _at;
+
+        public readonly bool AtEnd => _at == _bytes.Length;
+
+        public ReadOnlySpan<byte> Take(int count)
+        {
+            if (_bytes.Length - _at < count) throw new CanonicalEncodingException($"the bytes end early, at offset {_at}");
+            var span = _bytes.Slice(_at, count);
+            _at += count;
+            return span;
+        }
+
+        public byte Byte() => Take(1)[0];
+        public ushort UInt16() => BinaryPrimitives.ReadUInt16BigEndian(Take(2));
+        public long Int64() => BinaryPrimitives.ReadInt64BigEndian(Take(8));
+
+        public string String()
+        {
+            var length = UInt16();
+            try
+            {
+                return StrictUtf8.GetString(Take(length));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new CanonicalEncodingException($"a string before offset {_at} is not UTF-8");
+            }
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static void Write(Stream s, Transaction tx, bool includeIdentity)
     {
@@ -107,3 +186,6 @@ public static class CanonicalEncoding
         s.Write(bytes);
     }
 }
+
+/// <summary>Stored bytes that are not a valid canonical encoding of a balanced transaction.</summary>
+public sealed class CanonicalEncodingException(string message) : Exception(message);

@@ -6,8 +6,8 @@ namespace Puhui.Storage.Ledger;
 
 public sealed partial class LedgerStore
 {
-    private static readonly string[] JournalColumns = ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "actor", "reference", "hash"];
-    private static readonly string[] PostingColumns = ["seq", "idx", "account_id", "asset", "batch_id", "lot_id", "amount"];
+    private static readonly string[] JournalColumns = ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "hash"];
+    private static readonly string[] EntryColumns = ["account_id", "seq"];
     private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount"];
     private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount";
 
@@ -41,6 +41,7 @@ public sealed partial class LedgerStore
         var replays = new List<(int Index, long Seq)>();
         var committed = new List<StoredTransaction>(group.Count);
         var requestHashes = new List<byte[]>(group.Count);
+        var bodies = new List<byte[]>(group.Count);
         var inGroup = new Dictionary<string, (byte[] RequestHash, StoredTransaction Stored)>(StringComparer.Ordinal);
         var dirty = new HashSet<BalanceKey>();
         var delta = new Dictionary<BalanceKey, long>();
@@ -108,9 +109,11 @@ public sealed partial class LedgerStore
             }
 
             lastSeq++;
-            lastHash = CanonicalEncoding.ChainHash(lastHash, CanonicalEncoding.Encode(tx));
+            var body = CanonicalEncoding.Encode(tx);
+            lastHash = CanonicalEncoding.ChainHash(lastHash, body);
             var stored = new StoredTransaction(lastSeq, tx, lastHash);
             committed.Add(stored);
+            bodies.Add(body);
             requestHashes.Add(requestHash);
             inGroup[tx.IdempotencyKey] = (requestHash, stored);
             results[i] = new AppendResult(AppendStatus.Committed, stored, null);
@@ -118,7 +121,7 @@ public sealed partial class LedgerStore
 
         if (committed.Count > 0)
         {
-            await WriteAsync(connection, dbTx, committed, requestHashes, balances, dirty, ct);
+            await WriteAsync(connection, dbTx, committed, bodies, requestHashes, balances, dirty, ct);
             await using var head = Sql.Command(connection, dbTx, "UPDATE ledger_head SET last_seq = @seq, last_hash = @hash WHERE id = 1")
                 .With("@seq", lastSeq).With("@hash", lastHash);
             await head.ExecuteNonQueryAsync(ct);
@@ -159,16 +162,9 @@ public sealed partial class LedgerStore
     private static async Task<Dictionary<string, (long Seq, byte[] RequestHash)>> FindKeysAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
     {
         var found = new Dictionary<string, (long, byte[])>(StringComparer.Ordinal);
-        var keys = group.Select(t => t.IdempotencyKey).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var chunk in keys.Chunk(Sql.ParametersPerStatementMax))
-        {
-            await using var cmd = Sql.Command(connection, tx, "");
-            cmd.CommandText = "SELECT idempotency_key, seq, request_hash FROM journal WHERE idempotency_key IN ("
-                + string.Join(", ", chunk.Select((k, i) => { var name = "@k" + i.ToString(CultureInfo.InvariantCulture); cmd.With(name, k); return name; })) + ")";
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) found[r.GetString(0)] = (r.GetInt64(1), (byte[])r.GetValue(2));
-        }
-
+        var keys = group.Select(t => t.IdempotencyKey).Distinct(StringComparer.Ordinal).ToArray();
+        await Sql.LookupAsync(connection, tx, "SELECT idempotency_key, seq, request_hash FROM journal", ["idempotency_key"], keys, static (k, _) => k,
+            r => found[r.GetString(0)] = (r.GetInt64(1), (byte[])r.GetValue(2)), ct);
         return found;
     }
 
@@ -229,30 +225,16 @@ public sealed partial class LedgerStore
         }
 
         var balances = new Dictionary<BalanceKey, long>(keys.Count);
-        foreach (var chunk in keys.Chunk(Sql.ParametersPerStatementMax / 4))
-        {
-            await using var cmd = Sql.Command(connection, tx, "");
-            var values = new System.Text.StringBuilder();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var n = i.ToString(CultureInfo.InvariantCulture);
-                if (i > 0) values.Append(", ");
-                values.Append($"(@a{n}, @s{n}, @b{n}, @l{n})");
-                cmd.With("@a" + n, chunk[i].Account).With("@s" + n, (int)chunk[i].Asset).With("@b" + n, chunk[i].Batch).With("@l" + n, chunk[i].Lot);
-            }
-
-            cmd.CommandText = $"SELECT account_id, asset, batch_id, lot_id, amount FROM balances WHERE (account_id, asset, batch_id, lot_id) IN (VALUES {values})";
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4);
-        }
-
+        await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], keys.ToArray(),
+            static (k, c) => c switch { 0 => k.Account, 1 => (int)k.Asset, 2 => k.Batch, _ => k.Lot },
+            r => balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4), ct);
         return balances;
     }
 
-    private static async Task WriteAsync(DbConnection connection, DbTransaction tx, List<StoredTransaction> committed, List<byte[]> requestHashes,
+    private static async Task WriteAsync(DbConnection connection, DbTransaction tx, List<StoredTransaction> committed, List<byte[]> bodies, List<byte[]> requestHashes,
         Dictionary<BalanceKey, long> balances, HashSet<BalanceKey> dirty, CancellationToken ct)
     {
-        var journal = committed.Select((s, i) => (Stored: s, RequestHash: requestHashes[i])).ToList();
+        var journal = committed.Select((s, i) => (Stored: s, Body: bodies[i], RequestHash: requestHashes[i])).ToList();
         await Sql.InsertRowsAsync(connection, tx, "journal", JournalColumns, journal, static (row, c) => c switch
         {
             0 => row.Stored.Sequence,
@@ -261,22 +243,13 @@ public sealed partial class LedgerStore
             3 => row.RequestHash,
             4 => (int)row.Stored.Transaction.Kind,
             5 => CanonicalEncoding.ToUnixMicroseconds(row.Stored.Transaction.OccurredAt),
-            6 => row.Stored.Transaction.Actor,
-            7 => row.Stored.Transaction.Reference,
+            6 => row.Body,
             _ => row.Stored.Hash,
         }, "", ct);
 
-        var postings = committed.SelectMany(s => s.Transaction.Postings.Select((p, idx) => (s.Sequence, Index: idx, Posting: p))).ToList();
-        await Sql.InsertRowsAsync(connection, tx, "postings", PostingColumns, postings, static (row, c) => c switch
-        {
-            0 => row.Sequence,
-            1 => row.Index,
-            2 => row.Posting.Account.Value,
-            3 => (int)row.Posting.Asset,
-            4 => row.Posting.Batch?.Value ?? 0L,
-            5 => row.Posting.Lot?.Value ?? 0L,
-            _ => row.Posting.Amount,
-        }, "", ct);
+        var entries = new List<(long Account, long Seq)>(committed.Count * 2);
+        foreach (var s in committed) entries.AddRange(EntriesOf(s.Transaction).Select(a => (a, s.Sequence)));
+        await Sql.InsertRowsAsync(connection, tx, "entries", EntryColumns, entries, static (row, c) => c == 0 ? row.Account : row.Seq, "", ct);
 
         var rows = dirty.Select(k => (Key: k, Amount: balances[k])).ToList();
         await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => c switch
@@ -288,6 +261,9 @@ public sealed partial class LedgerStore
             _ => row.Amount,
         }, BalanceUpsert, ct);
     }
+
+    /// <summary>The accounts whose history shows a transaction: every account it posts to, once.</summary>
+    internal static IEnumerable<long> EntriesOf(Transaction tx) => tx.Postings.Select(p => p.Account.Value).Distinct();
 
     /// <summary>A balance row's key; batch and lot are 0 when the posting has none.</summary>
     internal readonly record struct BalanceKey(long Account, byte Asset, long Batch, long Lot)

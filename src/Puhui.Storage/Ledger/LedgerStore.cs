@@ -291,7 +291,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
         if (limit is < 1 or > HistoryPageMax) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A page holds 1–{HistoryPageMax} transactions.");
         await using var connection = await _dialect.OpenAsync(ct);
         await using var cmd = Sql.Command(connection, null,
-            "SELECT DISTINCT seq FROM postings WHERE account_id = @a AND seq < @before ORDER BY seq DESC LIMIT @limit")
+            "SELECT seq FROM entries WHERE account_id = @a AND seq < @before ORDER BY seq DESC LIMIT @limit")
             .With("@a", account.Value).With("@before", before ?? long.MaxValue).With("@limit", limit + 1);
         var seqs = new List<long>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
@@ -340,54 +340,21 @@ public sealed partial class LedgerStore : IAsyncDisposable
     private static async Task<IReadOnlyList<StoredTransaction>> LoadAsync(DbConnection connection, DbTransaction? tx, IReadOnlyList<long> seqs, CancellationToken ct)
     {
         if (seqs.Count == 0) return [];
-        var inList = string.Join(", ", seqs.Select(s => s.ToString(CultureInfo.InvariantCulture)));
-        var sql = $"""
-            SELECT j.seq, j.tx_id, j.idempotency_key, j.kind, j.occurred_us, j.actor, j.reference, j.hash,
-                   p.account_id, p.asset, p.batch_id, p.lot_id, p.amount
-            FROM journal j JOIN postings p ON p.seq = j.seq
-            WHERE j.seq IN ({inList})
-            ORDER BY j.seq, p.idx
-            """;
-        await using var cmd = Sql.Command(connection, tx, sql);
         var bySeq = new Dictionary<long, StoredTransaction>(seqs.Count);
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        foreach (var chunk in seqs.Chunk(Sql.ParametersPerStatementMax))
         {
-            await foreach (var stored in ReadJournalRowsAsync(r, ct)) bySeq[stored.Sequence] = stored;
+            // Sequence numbers are longs, so listing them literally is safe and spares thousands of parameters.
+            var inList = string.Join(", ", chunk.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+            await using var cmd = Sql.Command(connection, tx, $"SELECT seq, body, hash FROM journal WHERE seq IN ({inList})");
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var seq = r.GetInt64(0);
+                bySeq[seq] = new StoredTransaction(seq, CanonicalEncoding.Decode((byte[])r.GetValue(1)), (byte[])r.GetValue(2));
+            }
         }
 
         return seqs.Select(s => bySeq[s]).ToList();
-    }
-
-    /// <summary>Reads rows of journal ⋈ postings, ordered by sequence and posting index, into transactions.</summary>
-    internal static async IAsyncEnumerable<StoredTransaction> ReadJournalRowsAsync(DbDataReader r, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        long current = -1;
-        JournalRow? head = null;
-        var postings = new List<Posting>();
-        while (await r.ReadAsync(ct))
-        {
-            var seq = r.GetInt64(0);
-            if (seq != current)
-            {
-                if (head is not null) yield return head.ToStored(postings);
-                current = seq;
-                head = new JournalRow(seq, r.GetString(1), r.GetString(2), (TransactionKind)r.GetInt32(3), r.GetInt64(4), r.GetString(5), r.GetString(6), (byte[])r.GetValue(7));
-                postings = [];
-            }
-
-            var batch = r.GetInt64(10);
-            var lot = r.GetInt64(11);
-            postings.Add(new Posting(new AccountId(r.GetInt64(8)), (Asset)r.GetInt32(9), batch == 0 ? null : new BatchId(batch), lot == 0 ? null : new LotId(lot), r.GetInt64(12)));
-        }
-
-        if (head is not null) yield return head.ToStored(postings);
-    }
-
-    private sealed record JournalRow(long Seq, string TxId, string Key, TransactionKind Kind, long OccurredUs, string Actor, string Reference, byte[] Hash)
-    {
-        public StoredTransaction ToStored(List<Posting> postings) => new(Seq,
-            Transaction.Restore(new TransactionId(Guid.Parse(TxId)), Key, Kind, CanonicalEncoding.FromUnixMicroseconds(OccurredUs), Actor, Reference, postings),
-            Hash);
     }
 
     private long Now() => CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow());

@@ -20,7 +20,7 @@ public class AuditCommandTests
         await using (var connection = await store.Dialect.OpenAsync(default))
         await using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = "UPDATE postings SET amount = amount + 1 WHERE seq = 17 AND idx = 1";
+            cmd.CommandText = "UPDATE journal SET occurred_us = occurred_us + 1 WHERE seq = 17";
             Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
         }
 

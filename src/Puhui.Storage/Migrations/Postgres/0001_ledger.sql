@@ -1,4 +1,4 @@
--- The ledger: accounts, batches, point lots, the hash-chained journal, its postings, and balance projections.
+-- The ledger: accounts, batches, point lots, the hash-chained journal, and its projections (entries, balances).
 -- Account-scoped tables carry account_id so that they can be distributed by it later (DESIGN §14).
 CREATE TABLE accounts (
     id           BIGSERIAL PRIMARY KEY,
@@ -33,6 +33,8 @@ CREATE TABLE lots (
 );
 CREATE INDEX lots_expiry ON lots (expires_on, id);
 
+-- One row per transaction. body holds the canonical bytes (postings included); the columns beside it repeat
+-- what lookups need (id, key, kind, time) and the audit checks that they agree with the body.
 CREATE TABLE journal (
     seq             BIGINT   PRIMARY KEY,
     tx_id           TEXT     NOT NULL UNIQUE,
@@ -40,22 +42,17 @@ CREATE TABLE journal (
     request_hash    BYTEA    NOT NULL,
     kind            SMALLINT NOT NULL,
     occurred_us     BIGINT   NOT NULL,
-    actor           TEXT     NOT NULL,
-    reference       TEXT     NOT NULL,
+    body            BYTEA    NOT NULL,
     hash            BYTEA    NOT NULL
 );
 
-CREATE TABLE postings (
-    seq        BIGINT   NOT NULL,
-    idx        SMALLINT NOT NULL,
-    account_id BIGINT   NOT NULL,
-    asset      SMALLINT NOT NULL,
-    batch_id   BIGINT   NOT NULL,
-    lot_id     BIGINT   NOT NULL,
-    amount     BIGINT   NOT NULL,
-    PRIMARY KEY (seq, idx)
+-- Which transactions touched which account: the index behind an account's history. A projection of the
+-- journal like the balances, written in the same database transaction and checked by the audit.
+CREATE TABLE entries (
+    account_id BIGINT NOT NULL,
+    seq        BIGINT NOT NULL,
+    PRIMARY KEY (account_id, seq)
 );
-CREATE INDEX postings_account ON postings (account_id, seq);
 
 CREATE TABLE balances (
     account_id BIGINT   NOT NULL,

@@ -1,4 +1,4 @@
--- The ledger: accounts, batches, point lots, the hash-chained journal, its postings, and balance projections.
+-- The ledger: accounts, batches, point lots, the hash-chained journal, and its projections (entries, balances).
 CREATE TABLE accounts (
     id           INTEGER PRIMARY KEY,
     kind         INTEGER NOT NULL,
@@ -32,29 +32,26 @@ CREATE TABLE lots (
 );
 CREATE INDEX lots_expiry ON lots (expires_on, id);
 
+-- One row per transaction. body holds the canonical bytes (postings included); the columns beside it repeat
+-- what lookups need (id, key, kind, time) and the audit checks that they agree with the body.
 CREATE TABLE journal (
     seq             INTEGER PRIMARY KEY,
-    tx_id           TEXT    NOT NULL UNIQUE,
-    idempotency_key TEXT    NOT NULL UNIQUE,
+    tx_id           TEXT     NOT NULL UNIQUE,
+    idempotency_key TEXT     NOT NULL UNIQUE,
     request_hash    BLOB    NOT NULL,
     kind            INTEGER NOT NULL,
-    occurred_us     INTEGER NOT NULL,
-    actor           TEXT    NOT NULL,
-    reference       TEXT    NOT NULL,
+    occurred_us     INTEGER   NOT NULL,
+    body            BLOB    NOT NULL,
     hash            BLOB    NOT NULL
 );
 
-CREATE TABLE postings (
-    seq        INTEGER NOT NULL,
-    idx        INTEGER NOT NULL,
+-- Which transactions touched which account: the index behind an account's history. A projection of the
+-- journal like the balances, written in the same database transaction and checked by the audit.
+CREATE TABLE entries (
     account_id INTEGER NOT NULL,
-    asset      INTEGER NOT NULL,
-    batch_id   INTEGER NOT NULL,
-    lot_id     INTEGER NOT NULL,
-    amount     INTEGER NOT NULL,
-    PRIMARY KEY (seq, idx)
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (account_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX postings_account ON postings (account_id, seq);
 
 CREATE TABLE balances (
     account_id INTEGER NOT NULL,
