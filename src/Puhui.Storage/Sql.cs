@@ -29,13 +29,16 @@ internal static class Sql
 
     /// <summary>
     /// Inserts rows the fastest way each database offers: on PostgreSQL one statement that unnests one array
-    /// parameter per column; on SQLite one prepared single-row statement executed per row (SQLite parses
-    /// once and each execution only rebinds). <paramref name="suffix"/> follows the statement (e.g. an
+    /// parameter per column; on SQLite one prepared statement per row, or, when rows are returned, one statement
+    /// over a JSON array of the rows. <paramref name="suffix"/> follows the statement (e.g. an
     /// ON CONFLICT clause). Values must be long, int, string or byte[], the same type down each column.
+    /// Returns the number of rows the database reports as inserted or updated. When <paramref name="returned"/>
+    /// is given, the suffix ends in a RETURNING clause and each returned row is handed to it.
     /// </summary>
-    public static async Task InsertRowsAsync<T>(DbConnection connection, DbTransaction? tx, string table, string[] columns, IReadOnlyList<T> rows, Func<T, int, object?> value, string suffix, CancellationToken ct)
+    public static async Task<int> InsertRowsAsync<T>(DbConnection connection, DbTransaction? tx, string table, string[] columns, IReadOnlyList<T> rows,
+        Func<T, int, object?> value, string suffix, CancellationToken ct, Action<DbDataReader>? returned = null)
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0) return 0;
         if (connection is Npgsql.NpgsqlConnection)
         {
             await using var cmd = Command(connection, tx, "");
@@ -49,12 +52,13 @@ internal static class Sql
             }
 
             cmd.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) SELECT * FROM unnest({selects}){suffix}";
-            await cmd.ExecuteNonQueryAsync(ct);
-            return;
+            return await ExecuteAsync(cmd, returned, ct);
         }
 
-        await using (var cmd = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}"))
+        if (returned is null)
         {
+            // SQLite: one prepared statement, executed per row, only rebinding values: for plain inserts nothing is cheaper.
+            await using var cmd = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}");
             var parameters = new DbParameter[columns.Length];
             for (var c = 0; c < columns.Length; c++)
             {
@@ -64,12 +68,77 @@ internal static class Sql
             }
 
             await cmd.PrepareAsync(ct);
+            var affected = 0;
             foreach (var row in rows)
             {
                 for (var c = 0; c < columns.Length; c++) parameters[c].Value = value(row, c) ?? DBNull.Value;
-                await cmd.ExecuteNonQueryAsync(ct);
+                affected += await cmd.ExecuteNonQueryAsync(ct);
             }
+
+            return affected;
         }
+
+        {
+            // SQLite with RETURNING: one statement over a JSON array of rows, so that one reader returns them all.
+            var json = new StringBuilder(rows.Count * columns.Length * 24);
+            var selects = new string[columns.Length];
+            json.Append('[');
+            for (var r = 0; r < rows.Count; r++)
+            {
+                if (r > 0) json.Append(',');
+                json.Append('[');
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    if (c > 0) json.Append(',');
+                    var v = value(rows[r], c);
+                    AppendJson(json, v);
+                    selects[c] ??= v is byte[] ? $"unhex(value ->> {c.ToString(CultureInfo.InvariantCulture)})" : $"value ->> {c.ToString(CultureInfo.InvariantCulture)}";
+                }
+
+                json.Append(']');
+            }
+
+            json.Append(']');
+            // "WHERE true" keeps SQLite from reading an ON CONFLICT suffix as part of the SELECT.
+            await using var cmd = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) SELECT {string.Join(", ", selects)} FROM json_each(@rows) WHERE true{suffix}")
+                .With("@rows", json.ToString());
+            return await ExecuteAsync(cmd, returned, ct);
+        }
+    }
+
+    private static void AppendJson(StringBuilder json, object? value)
+    {
+        switch (value)
+        {
+            case long l:
+                json.Append(l.ToString(CultureInfo.InvariantCulture));
+                break;
+            case int i:
+                json.Append(i.ToString(CultureInfo.InvariantCulture));
+                break;
+            case string text:
+                json.Append(System.Text.Json.JsonSerializer.Serialize(text));
+                break;
+            case byte[] bytes:
+                json.Append('"').Append(Convert.ToHexString(bytes)).Append('"');
+                break;
+            default:
+                throw new ArgumentException($"A bulk value is a long, int, string or byte[], not {value?.GetType().Name ?? "null"}.", nameof(value));
+        }
+    }
+
+    private static async Task<int> ExecuteAsync(DbCommand cmd, Action<DbDataReader>? returned, CancellationToken ct)
+    {
+        if (returned is null) return await cmd.ExecuteNonQueryAsync(ct);
+        var count = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            returned(reader);
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -83,48 +152,47 @@ internal static class Sql
         if (keys.Count == 0) return;
         if (connection is Npgsql.NpgsqlConnection)
         {
+            // A lateral probe per key keeps the planner on the index however many keys there are.
             await using var cmd = Command(connection, tx, "");
             var arrays = new StringBuilder();
-            var on = new StringBuilder();
             for (var c = 0; c < keyColumns.Length; c++)
             {
                 var array = ColumnArray(keys, (k, col) => keyValue(k, col), c, out var sqlType);
-                if (c > 0)
-                {
-                    arrays.Append(", ");
-                    on.Append(" AND ");
-                }
-
+                if (c > 0) arrays.Append(", ");
                 arrays.Append(CultureInfo.InvariantCulture, $"@k{c}::{sqlType}[]");
-                on.Append(CultureInfo.InvariantCulture, $"t.{keyColumns[c]} = k.k{c}");
                 cmd.With("@k" + c.ToString(CultureInfo.InvariantCulture), array);
             }
 
             var columns = string.Join(", ", keyColumns.Select((_, c) => "k" + c.ToString(CultureInfo.InvariantCulture)));
-            cmd.CommandText = $"SELECT t.* FROM ({select}) t JOIN unnest({arrays}) AS k({columns}) ON {on}";
+            var match = string.Join(" AND ", keyColumns.Select((col, c) => $"{col} = k.k{c.ToString(CultureInfo.InvariantCulture)}"));
+            cmd.CommandText = $"SELECT t.* FROM unnest({arrays}) AS k({columns}) CROSS JOIN LATERAL ({select} WHERE {match}) t";
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) row(reader);
             return;
         }
 
-        var where = string.Join(" AND ", keyColumns.Select((col, c) => $"{col} = @k{c.ToString(CultureInfo.InvariantCulture)}"));
-        await using (var cmd = Command(connection, tx, $"{select} WHERE {where}"))
         {
-            var parameters = new DbParameter[keyColumns.Length];
-            for (var c = 0; c < keyColumns.Length; c++)
+            // SQLite: one statement over a JSON array of keys, so the per-call cost is paid once, not per key.
+            var json = new StringBuilder("[");
+            for (var i = 0; i < keys.Count; i++)
             {
-                parameters[c] = cmd.CreateParameter();
-                parameters[c].ParameterName = "@k" + c.ToString(CultureInfo.InvariantCulture);
-                cmd.Parameters.Add(parameters[c]);
+                if (i > 0) json.Append(',');
+                json.Append('[');
+                for (var c = 0; c < keyColumns.Length; c++)
+                {
+                    if (c > 0) json.Append(',');
+                    AppendJson(json, keyValue(keys[i], c));
+                }
+
+                json.Append(']');
             }
 
-            await cmd.PrepareAsync(ct);
-            foreach (var key in keys)
-            {
-                for (var c = 0; c < keyColumns.Length; c++) parameters[c].Value = keyValue(key, c);
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct)) row(reader);
-            }
+            json.Append(']');
+            var match = string.Join(" AND ", keyColumns.Select((col, c) => $"{col} = k.value ->> {c.ToString(CultureInfo.InvariantCulture)}"));
+            var sql = $"SELECT t.* FROM json_each(@keys) k CROSS JOIN ({select}) t WHERE {match}";
+            await using var cmd = Command(connection, tx, sql).With("@keys", json.ToString());
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) row(reader);
         }
     }
 

@@ -42,6 +42,9 @@ public abstract class SqlDialect : IAsyncDisposable
     /// <summary>Begins a read-only transaction that sees one consistent snapshot and never blocks writers.</summary>
     public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
 
+    /// <summary>True when the database refused a statement because it would duplicate a unique key.</summary>
+    public abstract bool IsUniqueViolation(DbException exception);
+
     /// <summary>Serialises this process's writers before they contend for the database's own lock.</summary>
     public abstract Task<IDisposable> EnterWriterAsync(CancellationToken ct);
 
@@ -82,7 +85,12 @@ internal sealed class SqliteDialect : SqlDialect
         _writer = Writers.GetOrAdd(_path, _ => new SemaphoreSlim(1, 1));
     }
 
+    private const int SqliteConstraint = 19, SqliteConstraintUnique = 2067, SqliteConstraintPrimaryKey = 1555;
+
     public override StoreKind Kind => StoreKind.Sqlite;
+
+    public override bool IsUniqueViolation(DbException exception)
+        => exception is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey };
     public override string MigrationFolder => "Sqlite";
     public override string Describe() => "SQLite " + _path;
 
@@ -135,6 +143,8 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     public override StoreKind Kind => StoreKind.Postgres;
+
+    public override bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
     public override string MigrationFolder => "Postgres";
     public override string Describe() => _description;
 

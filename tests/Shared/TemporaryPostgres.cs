@@ -56,7 +56,8 @@ public sealed class TemporaryPostgres : IAsyncDisposable
         await RunAsync(Path.Combine(binDir, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], asPostgresUser ? "postgres" : null);
         var port = FreePort();
         var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB"
-            + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            + " " + Environment.GetEnvironmentVariable("PUHUI_PG_OPTIONS");
         await RunAsync(Path.Combine(binDir, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-o", options, "-w", "-t", "60", "start"], asPostgresUser ? "postgres" : null);
         return new TemporaryPostgres(root, binDir, asPostgresUser, port);
     }
@@ -71,6 +72,9 @@ public sealed class TemporaryPostgres : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
         return ConnectionString(name);
     }
+
+    /// <summary>The server's log so far.</summary>
+    public string ReadLog() => File.ReadAllText(Path.Combine(_root, "server.log"));
 
     public async ValueTask DisposeAsync()
     {

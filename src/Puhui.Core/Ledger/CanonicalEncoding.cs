@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,31 +33,80 @@ public static class CanonicalEncoding
 
     public static byte[] GenesisHash { get; } = new byte[HashLength];
 
+    /// <summary>Offsets of the fields the request hash leaves out: the transaction id and the time.</summary>
+    private const int IdOffset = 5, KindOffset = 21, TimeOffset = 22, AfterTime = 30;
+
     public static byte[] Encode(Transaction tx)
     {
-        using var ms = new MemoryStream(64 + tx.Postings.Count * 33);
-        Write(ms, tx, includeIdentity: true);
-        return ms.ToArray();
+        var size = AfterTime + 2 + 2 + 2 + 2 + tx.Postings.Count * PostingSize
+            + Encoding.UTF8.GetByteCount(tx.IdempotencyKey) + Encoding.UTF8.GetByteCount(tx.Actor) + Encoding.UTF8.GetByteCount(tx.Reference);
+        var bytes = new byte[size];
+        var span = bytes.AsSpan();
+        Magic.CopyTo(span);
+        span[4] = Version;
+        tx.Id.Value.TryWriteBytes(span[IdOffset..], bigEndian: true, out _);
+        span[KindOffset] = (byte)tx.Kind;
+        BinaryPrimitives.WriteInt64BigEndian(span[TimeOffset..], ToUnixMicroseconds(tx.OccurredAt));
+        var at = AfterTime;
+        at = WriteString(span, at, tx.IdempotencyKey);
+        at = WriteString(span, at, tx.Actor);
+        at = WriteString(span, at, tx.Reference);
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], checked((ushort)tx.Postings.Count));
+        at += 2;
+        foreach (var p in tx.Postings)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], p.Account.Value);
+            span[at + 8] = (byte)p.Asset;
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 9)..], p.Batch?.Value ?? 0);
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 17)..], p.Lot?.Value ?? 0);
+            BinaryPrimitives.WriteInt64BigEndian(span[(at + 25)..], p.Amount);
+            at += PostingSize;
+        }
+
+        if (at != size) throw new LedgerInvariantException("The canonical encoding's size was miscounted.");
+        return bytes;
     }
 
     /// <summary>
-    /// The fingerprint of what a request asked for: the encoding without the id and time, so a retry of the
-    /// same request hashes the same and a different request under a reused key does not.
+    /// The fingerprint of what a request asked for: SHA-256 of the canonical bytes without the id and the time,
+    /// so a retry of the same request hashes the same and a different request under a reused key does not.
     /// </summary>
-    public static byte[] RequestHash(Transaction tx)
+    public static byte[] RequestHash(Transaction tx) => RequestHash(Encode(tx));
+
+    /// <summary>The request hash of a transaction from its canonical bytes, without encoding it again.</summary>
+    public static byte[] RequestHash(ReadOnlySpan<byte> canonicalBytes)
     {
-        using var ms = new MemoryStream(64 + tx.Postings.Count * 33);
-        Write(ms, tx, includeIdentity: false);
-        return SHA256.HashData(ms.GetBuffer().AsSpan(0, (int)ms.Length));
+        var length = canonicalBytes.Length - (AfterTime - IdOffset) + 1;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var buffer = rented.AsSpan(0, length);
+            canonicalBytes[..IdOffset].CopyTo(buffer);
+            buffer[IdOffset] = canonicalBytes[KindOffset];
+            canonicalBytes[AfterTime..].CopyTo(buffer[(IdOffset + 1)..]);
+            return SHA256.HashData(buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public static byte[] ChainHash(ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> canonicalBytes)
     {
         if (previousHash.Length != HashLength) throw new LedgerInvariantException("A chain hash is 32 bytes.");
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(previousHash);
-        sha.AppendData(canonicalBytes);
-        return sha.GetHashAndReset();
+        var length = HashLength + canonicalBytes.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            previousHash.CopyTo(rented);
+            canonicalBytes.CopyTo(rented.AsSpan(HashLength));
+            return SHA256.HashData(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>
@@ -140,50 +190,14 @@ public static class CanonicalEncoding
         }
     }
 
+    private const int PostingSize = 33;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static void Write(Stream s, Transaction tx, bool includeIdentity)
+    private static int WriteString(Span<byte> span, int at, string value)
     {
-        Span<byte> buf = stackalloc byte[16];
-        s.Write(Magic);
-        s.WriteByte(Version);
-        if (includeIdentity)
-        {
-            tx.Id.Value.TryWriteBytes(buf, bigEndian: true, out _);
-            s.Write(buf[..16]);
-        }
-
-        s.WriteByte((byte)tx.Kind);
-        if (includeIdentity) WriteInt64(s, ToUnixMicroseconds(tx.OccurredAt));
-        WriteString(s, tx.IdempotencyKey);
-        WriteString(s, tx.Actor);
-        WriteString(s, tx.Reference);
-        BinaryPrimitives.WriteUInt16BigEndian(buf, checked((ushort)tx.Postings.Count));
-        s.Write(buf[..2]);
-        foreach (var p in tx.Postings)
-        {
-            WriteInt64(s, p.Account.Value);
-            s.WriteByte((byte)p.Asset);
-            WriteInt64(s, p.Batch?.Value ?? 0);
-            WriteInt64(s, p.Lot?.Value ?? 0);
-            WriteInt64(s, p.Amount);
-        }
-    }
-
-    private static void WriteInt64(Stream s, long value)
-    {
-        Span<byte> buf = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(buf, value);
-        s.Write(buf);
-    }
-
-    private static void WriteString(Stream s, string value)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16BigEndian(len, checked((ushort)bytes.Length));
-        s.Write(len);
-        s.Write(bytes);
+        var length = Encoding.UTF8.GetBytes(value, span[(at + 2)..]);
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], checked((ushort)length));
+        return at + 2 + length;
     }
 }
 

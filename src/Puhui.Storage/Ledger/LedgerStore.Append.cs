@@ -10,6 +10,8 @@ public sealed partial class LedgerStore
     private static readonly string[] EntryColumns = ["account_id", "seq"];
     private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount"];
     private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount";
+    private const string BalanceAdd = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = balances.amount + excluded.amount"
+        + " RETURNING account_id, asset, batch_id, lot_id, amount";
 
     /// <summary>Appends one transaction; see <see cref="AppendAsync(IReadOnlyList{Transaction}, CancellationToken)"/>.</summary>
     public async Task<AppendResult> AppendAsync(Transaction transaction, CancellationToken ct = default)
@@ -22,34 +24,54 @@ public sealed partial class LedgerStore
     /// alone and the rest are appended. A key seen before returns the original transaction. Everything
     /// returned as committed is durable when this method returns; if it throws, nothing of the group was written.
     /// </summary>
+    /// <remarks>
+    /// The common group has no replayed key and no overdraft, so the first attempt assumes both and lets the
+    /// database confirm them while writing: keys through the unique index, balances through the values the
+    /// balance upsert returns. If either assumption fails the attempt is rolled back whole and the group is
+    /// appended again the careful way, reading keys and balances first. Either way the outcome is the same.
+    /// </remarks>
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Transaction> group, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(group);
         if (group.Count == 0) return [];
         if (group.Count > AppendGroupMax) throw new ArgumentOutOfRangeException(nameof(group), group.Count, $"At most {AppendGroupMax} transactions are appended at once.");
 
+        // Encoding and hashing need no lock, so they happen before taking it.
+        var prepared = new Prepared[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            var body = CanonicalEncoding.Encode(group[i]);
+            prepared[i] = new Prepared(group[i], body, CanonicalEncoding.RequestHash(body));
+        }
+
         using var writer = await _dialect.EnterWriterAsync(ct);
+        return await TryAppendAsync(prepared, optimistic: true, ct) ?? (await TryAppendAsync(prepared, optimistic: false, ct))!;
+    }
+
+    private sealed record Prepared(Transaction Tx, byte[] Body, byte[] RequestHash);
+
+    /// <summary>One attempt at a group; null when an optimistic attempt found its assumptions wrong and rolled back.</summary>
+    private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[] group, bool optimistic, CancellationToken ct)
+    {
         await using var connection = await _dialect.OpenAsync(ct);
         await using var dbTx = await _dialect.BeginAppendAsync(connection, ct);
 
         var (lastSeq, lastHash) = await ReadHeadAsync(connection, dbTx, ct);
-        var seen = await FindKeysAsync(connection, dbTx, group, ct);
         await LoadReferencesAsync(connection, dbTx, group, ct);
-        var balances = await LoadBalancesAsync(connection, dbTx, group, ct);
+        var seen = optimistic ? [] : await FindKeysAsync(connection, dbTx, group, ct);
+        // Careful attempts know every balance; optimistic ones track each key's change and its lowest point.
+        var balances = optimistic ? [] : await LoadBalancesAsync(connection, dbTx, group, ct);
+        var lowest = new Dictionary<BalanceKey, long>();
 
-        var results = new AppendResult?[group.Count];
+        var results = new AppendResult?[group.Length];
         var replays = new List<(int Index, long Seq)>();
-        var committed = new List<StoredTransaction>(group.Count);
-        var requestHashes = new List<byte[]>(group.Count);
-        var bodies = new List<byte[]>(group.Count);
+        var committed = new List<(StoredTransaction Stored, Prepared Prepared)>(group.Length);
         var inGroup = new Dictionary<string, (byte[] RequestHash, StoredTransaction Stored)>(StringComparer.Ordinal);
-        var dirty = new HashSet<BalanceKey>();
         var delta = new Dictionary<BalanceKey, long>();
 
-        for (var i = 0; i < group.Count; i++)
+        for (var i = 0; i < group.Length; i++)
         {
-            var tx = group[i];
-            var requestHash = CanonicalEncoding.RequestHash(tx);
+            var (tx, body, requestHash) = group[i];
             if (seen.TryGetValue(tx.IdempotencyKey, out var prior))
             {
                 if (prior.RequestHash.AsSpan().SequenceEqual(requestHash)) replays.Add((i, prior.Seq));
@@ -81,22 +103,10 @@ public sealed partial class LedgerStore
             foreach (var p in tx.Postings)
             {
                 var key = BalanceKey.Of(p);
-                delta[key] = checked(delta.GetValueOrDefault(key) + p.Amount);
+                delta[key] = delta.GetValueOrDefault(key) + p.Amount;
             }
 
-            string? shortfall = null;
-            foreach (var (key, change) in delta)
-            {
-                var after = checked(balances.GetValueOrDefault(key) + change);
-                if (after < 0 && !_accountTraits[key.Account].IsSource)
-                {
-                    shortfall = $"account {key.Account} would hold {after} {((Asset)key.Asset).Code()}"
-                        + (key.Batch != 0 ? $" of batch {key.Batch}" : "") + (key.Lot != 0 ? $" in lot {key.Lot}" : "");
-                    break;
-                }
-            }
-
-            if (shortfall is not null)
+            if (!optimistic && Shortfall(delta, balances) is { } shortfall)
             {
                 results[i] = Refused(AppendStatus.InsufficientBalance, shortfall);
                 continue;
@@ -104,24 +114,27 @@ public sealed partial class LedgerStore
 
             foreach (var (key, change) in delta)
             {
-                balances[key] = balances.GetValueOrDefault(key) + change;
-                dirty.Add(key);
+                var after = balances.GetValueOrDefault(key) + change;
+                balances[key] = after;
+                if (after < lowest.GetValueOrDefault(key)) lowest[key] = after;
             }
 
             lastSeq++;
-            var body = CanonicalEncoding.Encode(tx);
             lastHash = CanonicalEncoding.ChainHash(lastHash, body);
             var stored = new StoredTransaction(lastSeq, tx, lastHash);
-            committed.Add(stored);
-            bodies.Add(body);
-            requestHashes.Add(requestHash);
+            committed.Add((stored, group[i]));
             inGroup[tx.IdempotencyKey] = (requestHash, stored);
             results[i] = new AppendResult(AppendStatus.Committed, stored, null);
         }
 
         if (committed.Count > 0)
         {
-            await WriteAsync(connection, dbTx, committed, bodies, requestHashes, balances, dirty, ct);
+            if (!await WriteAsync(connection, dbTx, committed, balances, lowest, optimistic, ct))
+            {
+                await dbTx.RollbackAsync(ct);
+                return null;
+            }
+
             await using var head = Sql.Command(connection, dbTx, "UPDATE ledger_head SET last_seq = @seq, last_hash = @hash WHERE id = 1")
                 .With("@seq", lastSeq).With("@hash", lastHash);
             await head.ExecuteNonQueryAsync(ct);
@@ -136,6 +149,21 @@ public sealed partial class LedgerStore
         await dbTx.CommitAsync(ct);
         return results.Select(r => r!).ToList();
     }
+
+    /// <summary>Why applying a transaction's changes would take a non-source account or a lot below zero, or null.</summary>
+    private string? Shortfall(Dictionary<BalanceKey, long> delta, Dictionary<BalanceKey, long> balances)
+    {
+        foreach (var (key, change) in delta)
+        {
+            var after = balances.GetValueOrDefault(key) + change;
+            if (after < 0 && !_accountTraits[key.Account].IsSource) return Describe(key, after);
+        }
+
+        return null;
+    }
+
+    private static string Describe(BalanceKey key, long amount)
+        => $"account {key.Account} would hold {amount} {((Asset)key.Asset).Code()}" + (key.Batch != 0 ? $" of batch {key.Batch}" : "") + (key.Lot != 0 ? $" in lot {key.Lot}" : "");
 
     private static AppendResult Refused(AppendStatus status, string detail) => new(status, null, detail);
 
@@ -159,24 +187,24 @@ public sealed partial class LedgerStore
         return (r.GetInt64(0), (byte[])r.GetValue(1));
     }
 
-    private static async Task<Dictionary<string, (long Seq, byte[] RequestHash)>> FindKeysAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    private static async Task<Dictionary<string, (long Seq, byte[] RequestHash)>> FindKeysAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
     {
         var found = new Dictionary<string, (long, byte[])>(StringComparer.Ordinal);
-        var keys = group.Select(t => t.IdempotencyKey).Distinct(StringComparer.Ordinal).ToArray();
+        var keys = group.Select(t => t.Tx.IdempotencyKey).Distinct(StringComparer.Ordinal).ToArray();
         await Sql.LookupAsync(connection, tx, "SELECT idempotency_key, seq, request_hash FROM journal", ["idempotency_key"], keys, static (k, _) => k,
             r => found[r.GetString(0)] = (r.GetInt64(1), (byte[])r.GetValue(2)), ct);
         return found;
     }
 
     /// <summary>Caches the traits of every account, lot and batch the group names; they never change once created.</summary>
-    private async Task LoadReferencesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    private async Task LoadReferencesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
     {
         var accounts = new HashSet<long>();
         var lots = new HashSet<long>();
         var batches = new HashSet<long>();
         foreach (var t in group)
         {
-            foreach (var p in t.Postings)
+            foreach (var p in t.Tx.Postings)
             {
                 if (!_accountTraits.ContainsKey(p.Account.Value)) accounts.Add(p.Account.Value);
                 if (p.Lot is { } l && !_lots.ContainsKey(l.Value)) lots.Add(l.Value);
@@ -216,12 +244,12 @@ public sealed partial class LedgerStore
         return cmd;
     }
 
-    private static async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Transaction> group, CancellationToken ct)
+    private static async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
     {
         var keys = new HashSet<BalanceKey>();
         foreach (var t in group)
         {
-            foreach (var p in t.Postings) keys.Add(BalanceKey.Of(p));
+            foreach (var p in t.Tx.Postings) keys.Add(BalanceKey.Of(p));
         }
 
         var balances = new Dictionary<BalanceKey, long>(keys.Count);
@@ -231,39 +259,77 @@ public sealed partial class LedgerStore
         return balances;
     }
 
-    private static async Task WriteAsync(DbConnection connection, DbTransaction tx, List<StoredTransaction> committed, List<byte[]> bodies, List<byte[]> requestHashes,
-        Dictionary<BalanceKey, long> balances, HashSet<BalanceKey> dirty, CancellationToken ct)
+    /// <summary>
+    /// Writes the journal rows, history entries and balances of the committed transactions. An optimistic
+    /// write returns false when a key turns out to be in the journal already or a balance turns out to dip
+    /// below zero; the caller then rolls back.
+    /// </summary>
+    private async Task<bool> WriteAsync(DbConnection connection, DbTransaction tx, List<(StoredTransaction Stored, Prepared Prepared)> committed,
+        Dictionary<BalanceKey, long> balances, Dictionary<BalanceKey, long> lowest, bool optimistic, CancellationToken ct)
     {
-        var journal = committed.Select((s, i) => (Stored: s, Body: bodies[i], RequestHash: requestHashes[i])).ToList();
-        await Sql.InsertRowsAsync(connection, tx, "journal", JournalColumns, journal, static (row, c) => c switch
+        try
         {
-            0 => row.Stored.Sequence,
-            1 => row.Stored.Transaction.Id.ToString(),
-            2 => row.Stored.Transaction.IdempotencyKey,
-            3 => row.RequestHash,
-            4 => (int)row.Stored.Transaction.Kind,
-            5 => CanonicalEncoding.ToUnixMicroseconds(row.Stored.Transaction.OccurredAt),
-            6 => row.Body,
-            _ => row.Stored.Hash,
-        }, "", ct);
+            await Sql.InsertRowsAsync(connection, tx, "journal", JournalColumns, committed, static (row, c) => c switch
+            {
+                0 => row.Stored.Sequence,
+                1 => row.Stored.Transaction.Id.ToString(),
+                2 => row.Stored.Transaction.IdempotencyKey,
+                3 => row.Prepared.RequestHash,
+                4 => (int)row.Stored.Transaction.Kind,
+                5 => CanonicalEncoding.ToUnixMicroseconds(row.Stored.Transaction.OccurredAt),
+                6 => row.Prepared.Body,
+                _ => row.Stored.Hash,
+            }, "", ct);
+        }
+        catch (DbException e) when (optimistic && _dialect.IsUniqueViolation(e))
+        {
+            // A key of the group is in the journal already: the careful attempt will return its original.
+            return false;
+        }
 
         var entries = new List<(long Account, long Seq)>(committed.Count * 2);
-        foreach (var s in committed) entries.AddRange(EntriesOf(s.Transaction).Select(a => (a, s.Sequence)));
+        foreach (var (stored, _) in committed)
+        {
+            foreach (var account in EntriesOf(stored.Transaction, a => _accountTraits[a].Kind)) entries.Add((account, stored.Sequence));
+        }
+
         await Sql.InsertRowsAsync(connection, tx, "entries", EntryColumns, entries, static (row, c) => c == 0 ? row.Account : row.Seq, "", ct);
 
-        var rows = dirty.Select(k => (Key: k, Amount: balances[k])).ToList();
-        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => c switch
+        var rows = balances.ToList();
+        if (!optimistic)
         {
-            0 => row.Key.Account,
-            1 => (int)row.Key.Asset,
-            2 => row.Key.Batch,
-            3 => row.Key.Lot,
-            _ => row.Amount,
-        }, BalanceUpsert, ct);
+            await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => Column(row.Key, c, row.Value), BalanceUpsert, ct);
+            return true;
+        }
+
+        // Optimistic: balances holds each key's change over the group. The upsert adds it and returns the new
+        // amount, from which the amount before the group and the lowest point within it follow.
+        var dipped = false;
+        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => Column(row.Key, c, row.Value), BalanceAdd, ct, reader =>
+        {
+            var key = new BalanceKey(reader.GetInt64(0), (byte)reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3));
+            var before = reader.GetInt64(4) - balances[key];
+            if (before + lowest.GetValueOrDefault(key) < 0 && !_accountTraits[key.Account].IsSource) dipped = true;
+        });
+        return !dipped;
     }
 
-    /// <summary>The accounts whose history shows a transaction: every account it posts to, once.</summary>
-    internal static IEnumerable<long> EntriesOf(Transaction tx) => tx.Postings.Select(p => p.Account.Value).Distinct();
+    private static object Column(BalanceKey key, int column, long amount) => column switch
+    {
+        0 => key.Account,
+        1 => (int)key.Asset,
+        2 => key.Batch,
+        3 => key.Lot,
+        _ => amount,
+    };
+
+    /// <summary>
+    /// The accounts whose history index shows a transaction: every person and organisation it posts to, once.
+    /// System accounts (sources and sinks) take part in most transactions, so their history is read from the
+    /// journal itself instead of doubling the index.
+    /// </summary>
+    internal static IEnumerable<long> EntriesOf(Transaction tx, Func<long, AccountKind> kindOf)
+        => tx.Postings.Select(p => p.Account.Value).Distinct().Where(a => kindOf(a) != AccountKind.System);
 
     /// <summary>A balance row's key; batch and lot are 0 when the posting has none.</summary>
     internal readonly record struct BalanceKey(long Account, byte Asset, long Batch, long Lot)

@@ -116,7 +116,7 @@ public sealed partial class LedgerStore
                 if (LedgerRules.Check(tx, id => accounts[id.Value].Traits, id => lots[id.Value]) is { } violation)
                     Problem($"{at}: {violation}");
 
-                foreach (var account in EntriesOf(tx))
+                foreach (var account in EntriesOf(tx, a => accounts[a].Traits.Kind))
                 {
                     entryCount++;
                     entryDigest = unchecked(entryDigest + EntryHash(account, seq));

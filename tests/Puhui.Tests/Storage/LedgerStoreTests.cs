@@ -65,6 +65,37 @@ public class LedgerStoreTests
     }
 
     [Theory, MemberData(nameof(Stores))]
+    public async Task An_overdraft_made_good_later_in_the_same_group_is_still_refused(StoreKind kind)
+    {
+        await using var w = await LedgerWorld.CreateAsync(kind);
+        await w.IssueProjectAsync(w.Developer, 1_000, "project:dev");
+        await w.IssueProjectAsync(w.Provider, 1_000, "project:prov");
+        var overdraw = new TransactionBuilder(TransactionKind.Transfer, "over", LedgerWorld.T0, "t").MoveGrams(w.Developer, w.Provider, w.Project, new Grams(1_500)).Build();
+        var refill = new TransactionBuilder(TransactionKind.Transfer, "refill", LedgerWorld.T0, "t").MoveGrams(w.Provider, w.Developer, w.Project, new Grams(500)).Build();
+
+        // Netted over the group the developer would end at zero, but it would pass through -500 first.
+        var results = await w.Store.AppendAsync([overdraw, refill]);
+        Assert.Equal([AppendStatus.InsufficientBalance, AppendStatus.Committed], results.Select(r => r.Status));
+        Assert.Equal(1_500, (await w.Store.GetBalancesAsync(w.Developer)).Single().Amount);
+        Assert.True((await w.Store.AuditAsync()).Passed);
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task A_group_mixing_new_and_seen_keys_appends_the_new_and_replays_the_seen(StoreKind kind)
+    {
+        await using var w = await LedgerWorld.CreateAsync(kind);
+        var first = await w.IssueProjectAsync(w.Developer, 1_000, "project:1");
+        var again = new TransactionBuilder(TransactionKind.Issue, "project:1", LedgerWorld.T0.AddHours(1), "test").MoveGrams(w.GramsSource, w.Developer, w.Project, new Grams(1_000)).Build();
+        var next = new TransactionBuilder(TransactionKind.Issue, "project:2", LedgerWorld.T0, "test").MoveGrams(w.GramsSource, w.Developer, w.Project, new Grams(7)).Build();
+
+        var results = await w.Store.AppendAsync([next, again]);
+        Assert.Equal([AppendStatus.Committed, AppendStatus.Replayed], results.Select(r => r.Status));
+        Assert.Equal(first.Transaction!.Transaction.Id, results[1].Transaction!.Transaction.Id);
+        Assert.Equal(1_007, (await w.Store.GetBalancesAsync(w.Developer)).Single().Amount);
+        Assert.Equal(2, (await w.Store.GetHeadAsync()).Sequence);
+    }
+
+    [Theory, MemberData(nameof(Stores))]
     public async Task Spending_more_than_a_lot_holds_is_refused_and_changes_nothing(StoreKind kind)
     {
         await using var w = await LedgerWorld.CreateAsync(kind);
