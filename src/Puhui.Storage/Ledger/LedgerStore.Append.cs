@@ -10,8 +10,6 @@ public sealed partial class LedgerStore
     private static readonly string[] EntryColumns = ["account_id", "seq"];
     private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount"];
     private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount";
-    private const string BalanceAdd = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = balances.amount + excluded.amount"
-        + " RETURNING account_id, asset, batch_id, lot_id, amount";
 
     /// <summary>Appends one transaction; see <see cref="AppendAsync(IReadOnlyList{Transaction}, CancellationToken)"/>.</summary>
     public async Task<AppendResult> AppendAsync(Transaction transaction, CancellationToken ct = default)
@@ -25,10 +23,10 @@ public sealed partial class LedgerStore
     /// returned as committed is durable when this method returns; if it throws, nothing of the group was written.
     /// </summary>
     /// <remarks>
-    /// The common group has no replayed key and no overdraft, so the first attempt assumes both and lets the
-    /// database confirm them while writing: keys through the unique index, balances through the values the
-    /// balance upsert returns. If either assumption fails the attempt is rolled back whole and the group is
-    /// appended again the careful way, reading keys and balances first. Either way the outcome is the same.
+    /// The common group has no replayed key, so the first attempt does not look its keys up: the journal's
+    /// unique index confirms them while writing, and if one turns out to be taken the attempt is rolled back
+    /// whole and the group is appended again after reading its keys. Either way the outcome is the same.
+    /// Balances come from the <see cref="BalanceCache"/> when nobody else has written since this store did.
     /// </remarks>
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Transaction> group, CancellationToken ct = default)
     {
@@ -41,37 +39,49 @@ public sealed partial class LedgerStore
         for (var i = 0; i < group.Count; i++)
         {
             var body = CanonicalEncoding.Encode(group[i]);
-            prepared[i] = new Prepared(group[i], body, CanonicalEncoding.RequestHash(body));
+            prepared[i] = new Prepared(group[i], body, CanonicalEncoding.RequestHash(body), group[i].Id.ToString(), CanonicalEncoding.ToUnixMicroseconds(group[i].OccurredAt));
         }
 
         using var writer = await _dialect.EnterWriterAsync(ct);
-        return await TryAppendAsync(prepared, optimistic: true, ct) ?? (await TryAppendAsync(prepared, optimistic: false, ct))!;
+        try
+        {
+            return await TryAppendAsync(prepared, lookUpKeys: false, ct) ?? (await TryAppendAsync(prepared, lookUpKeys: true, ct))!;
+        }
+        catch
+        {
+            // Whatever the database did or did not keep, the cache must not claim to know.
+            _balanceCache.Clear();
+            throw;
+        }
     }
 
-    private sealed record Prepared(Transaction Tx, byte[] Body, byte[] RequestHash);
+    private sealed record Prepared(Transaction Tx, byte[] Body, byte[] RequestHash, string Id, long OccurredUs);
 
-    /// <summary>One attempt at a group; null when an optimistic attempt found its assumptions wrong and rolled back.</summary>
-    private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[] group, bool optimistic, CancellationToken ct)
+    /// <summary>
+    /// One attempt at a group; null when an attempt that did not look its keys up must be repeated by one that
+    /// does: a key turned out to be in the journal, or a transaction was refused and might be a retry.
+    /// </summary>
+    private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[] group, bool lookUpKeys, CancellationToken ct)
     {
         await using var connection = await _dialect.OpenAsync(ct);
         await using var dbTx = await _dialect.BeginAppendAsync(connection, ct);
 
         var (lastSeq, lastHash) = await ReadHeadAsync(connection, dbTx, ct);
+        var (headSeq, headHash) = (lastSeq, lastHash);
         await LoadReferencesAsync(connection, dbTx, group, ct);
-        var seen = optimistic ? [] : await FindKeysAsync(connection, dbTx, group, ct);
-        // Careful attempts know every balance; optimistic ones track each key's change and its lowest point.
-        var balances = optimistic ? [] : await LoadBalancesAsync(connection, dbTx, group, ct);
-        var lowest = new Dictionary<BalanceKey, long>();
+        var seen = lookUpKeys ? await FindKeysAsync(connection, dbTx, group, ct) : [];
+        var balances = await LoadBalancesAsync(connection, dbTx, group, headSeq, headHash, ct);
 
         var results = new AppendResult?[group.Length];
         var replays = new List<(int Index, long Seq)>();
         var committed = new List<(StoredTransaction Stored, Prepared Prepared)>(group.Length);
         var inGroup = new Dictionary<string, (byte[] RequestHash, StoredTransaction Stored)>(StringComparer.Ordinal);
+        var dirty = new Dictionary<BalanceKey, long>();
         var delta = new Dictionary<BalanceKey, long>();
 
         for (var i = 0; i < group.Length; i++)
         {
-            var (tx, body, requestHash) = group[i];
+            var (tx, body, requestHash, _, _) = group[i];
             if (seen.TryGetValue(tx.IdempotencyKey, out var prior))
             {
                 if (prior.RequestHash.AsSpan().SequenceEqual(requestHash)) replays.Add((i, prior.Seq));
@@ -87,17 +97,9 @@ public sealed partial class LedgerStore
                 continue;
             }
 
-            if (UnknownReference(tx) is { } unknown)
-            {
-                results[i] = Refused(AppendStatus.UnknownReference, unknown);
-                continue;
-            }
-
-            if (LedgerRules.Check(tx, id => _accountTraits[id.Value], id => _lots[id.Value]) is { } violation)
-            {
-                results[i] = Refused(AppendStatus.RuleViolation, violation);
-                continue;
-            }
+            var refusal = UnknownReference(tx) is { } unknown ? Refused(AppendStatus.UnknownReference, unknown)
+                : LedgerRules.Check(tx, id => _accountTraits[id.Value], id => _lots[id.Value]) is { } violation ? Refused(AppendStatus.RuleViolation, violation)
+                : null;
 
             delta.Clear();
             foreach (var p in tx.Postings)
@@ -106,9 +108,18 @@ public sealed partial class LedgerStore
                 delta[key] = delta.GetValueOrDefault(key) + p.Amount;
             }
 
-            if (!optimistic && Shortfall(delta, balances) is { } shortfall)
+            if (refusal is null && Shortfall(delta, balances) is { } shortfall) refusal = Refused(AppendStatus.InsufficientBalance, shortfall);
+            if (refusal is not null)
             {
-                results[i] = Refused(AppendStatus.InsufficientBalance, shortfall);
+                // A refused transaction may be the retry of one already in the journal, which must be replayed,
+                // not refused: only an attempt that has looked its keys up can tell.
+                if (!lookUpKeys)
+                {
+                    await dbTx.RollbackAsync(ct);
+                    return null;
+                }
+
+                results[i] = refusal;
                 continue;
             }
 
@@ -116,7 +127,7 @@ public sealed partial class LedgerStore
             {
                 var after = balances.GetValueOrDefault(key) + change;
                 balances[key] = after;
-                if (after < lowest.GetValueOrDefault(key)) lowest[key] = after;
+                dirty[key] = after;
             }
 
             lastSeq++;
@@ -129,7 +140,7 @@ public sealed partial class LedgerStore
 
         if (committed.Count > 0)
         {
-            if (!await WriteAsync(connection, dbTx, committed, balances, lowest, optimistic, ct))
+            if (!await WriteAsync(connection, dbTx, committed, dirty, detectTakenKeys: !lookUpKeys, ct))
             {
                 await dbTx.RollbackAsync(ct);
                 return null;
@@ -147,6 +158,7 @@ public sealed partial class LedgerStore
         }
 
         await dbTx.CommitAsync(ct);
+        _balanceCache.Committed(lastSeq, lastHash, headSeq, balances);
         return results.Select(r => r!).ToList();
     }
 
@@ -244,7 +256,8 @@ public sealed partial class LedgerStore
         return cmd;
     }
 
-    private static async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
+    /// <summary>The current amounts of every balance the group touches: from the cache where it is current, else from the database.</summary>
+    private async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, long headSeq, byte[] headHash, CancellationToken ct)
     {
         var keys = new HashSet<BalanceKey>();
         foreach (var t in group)
@@ -253,37 +266,40 @@ public sealed partial class LedgerStore
         }
 
         var balances = new Dictionary<BalanceKey, long>(keys.Count);
-        await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], keys.ToArray(),
+        var missing = _balanceCache.Fill(headSeq, headHash, keys, balances);
+        await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], missing,
             static (k, c) => c switch { 0 => k.Account, 1 => (int)k.Asset, 2 => k.Batch, _ => k.Lot },
             r => balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4), ct);
+        // A key the database does not hold is zero; recording it lets the cache answer for it next time.
+        foreach (var key in missing) balances.TryAdd(key, 0);
         return balances;
     }
 
     /// <summary>
-    /// Writes the journal rows, history entries and balances of the committed transactions. An optimistic
-    /// write returns false when a key turns out to be in the journal already or a balance turns out to dip
-    /// below zero; the caller then rolls back.
+    /// Writes the journal rows, history entries and changed balances of the committed transactions. When
+    /// <paramref name="detectTakenKeys"/> is set and a key turns out to be in the journal already, returns
+    /// false; the caller then rolls back.
     /// </summary>
     private async Task<bool> WriteAsync(DbConnection connection, DbTransaction tx, List<(StoredTransaction Stored, Prepared Prepared)> committed,
-        Dictionary<BalanceKey, long> balances, Dictionary<BalanceKey, long> lowest, bool optimistic, CancellationToken ct)
+        Dictionary<BalanceKey, long> dirty, bool detectTakenKeys, CancellationToken ct)
     {
         try
         {
             await Sql.InsertRowsAsync(connection, tx, "journal", JournalColumns, committed, static (row, c) => c switch
             {
                 0 => row.Stored.Sequence,
-                1 => row.Stored.Transaction.Id.ToString(),
+                1 => row.Prepared.Id,
                 2 => row.Stored.Transaction.IdempotencyKey,
                 3 => row.Prepared.RequestHash,
                 4 => (int)row.Stored.Transaction.Kind,
-                5 => CanonicalEncoding.ToUnixMicroseconds(row.Stored.Transaction.OccurredAt),
+                5 => row.Prepared.OccurredUs,
                 6 => row.Prepared.Body,
                 _ => row.Stored.Hash,
             }, "", ct);
         }
-        catch (DbException e) when (optimistic && _dialect.IsUniqueViolation(e))
+        catch (DbException e) when (detectTakenKeys && _dialect.IsUniqueViolation(e))
         {
-            // A key of the group is in the journal already: the careful attempt will return its original.
+            // A key of the group is in the journal already: the next attempt looks keys up and returns its original.
             return false;
         }
 
@@ -294,24 +310,8 @@ public sealed partial class LedgerStore
         }
 
         await Sql.InsertRowsAsync(connection, tx, "entries", EntryColumns, entries, static (row, c) => c == 0 ? row.Account : row.Seq, "", ct);
-
-        var rows = balances.ToList();
-        if (!optimistic)
-        {
-            await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => Column(row.Key, c, row.Value), BalanceUpsert, ct);
-            return true;
-        }
-
-        // Optimistic: balances holds each key's change over the group. The upsert adds it and returns the new
-        // amount, from which the amount before the group and the lowest point within it follow.
-        var dipped = false;
-        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, rows, static (row, c) => Column(row.Key, c, row.Value), BalanceAdd, ct, reader =>
-        {
-            var key = new BalanceKey(reader.GetInt64(0), (byte)reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3));
-            var before = reader.GetInt64(4) - balances[key];
-            if (before + lowest.GetValueOrDefault(key) < 0 && !_accountTraits[key.Account].IsSource) dipped = true;
-        });
-        return !dipped;
+        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, dirty.ToList(), static (row, c) => Column(row.Key, c, row.Value), BalanceUpsert, ct);
+        return true;
     }
 
     private static object Column(BalanceKey key, int column, long amount) => column switch

@@ -37,6 +37,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
     private readonly ConcurrentDictionary<long, AccountTraits> _accountTraits = new();
     private readonly ConcurrentDictionary<long, PointLot> _lots = new();
     private readonly ConcurrentDictionary<long, bool> _batches = new();
+    private readonly BalanceCache _balanceCache = new();
 
     public LedgerStore(SqlDialect dialect, TimeProvider? time = null)
     {

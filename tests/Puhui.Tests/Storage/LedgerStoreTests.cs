@@ -96,6 +96,34 @@ public class LedgerStoreTests
     }
 
     [Theory, MemberData(nameof(Stores))]
+    public async Task A_retry_that_could_no_longer_be_afforded_is_replayed_not_refused(StoreKind kind)
+    {
+        await using var w = await LedgerWorld.CreateAsync(kind);
+        await w.IssueProjectAsync(w.Developer, 1_000, "project:1");
+        var spend = new TransactionBuilder(TransactionKind.Transfer, "spend-all", LedgerWorld.T0, "t").MoveGrams(w.Developer, w.Provider, w.Project, new Grams(1_000)).Build();
+        Assert.Equal(AppendStatus.Committed, (await w.Store.AppendAsync(spend)).Status);
+
+        var retry = await w.Store.AppendAsync(spend);
+        Assert.Equal(AppendStatus.Replayed, retry.Status);
+        Assert.Equal(spend.Id, retry.Transaction!.Transaction.Id);
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task Another_writer_between_two_appends_is_seen_by_the_next(StoreKind kind)
+    {
+        // Two stores over one database, as two processes would be: neither may trust what it remembers.
+        await using var w = await LedgerWorld.CreateAsync(kind);
+        await using var other = new LedgerStore(SqlDialect.FromSetting(w.Store.Setting));
+        await w.IssueProjectAsync(w.Developer, 1_000, "project:1");
+        Transaction Spend(string key, long grams) => new TransactionBuilder(TransactionKind.Transfer, key, LedgerWorld.T0, "t").MoveGrams(w.Developer, w.Provider, w.Project, new Grams(grams)).Build();
+
+        Assert.Equal(AppendStatus.Committed, (await w.Store.AppendAsync(Spend("a", 600))).Status);
+        Assert.Equal(AppendStatus.Committed, (await other.AppendAsync(Spend("b", 400))).Status);
+        Assert.Equal(AppendStatus.InsufficientBalance, (await w.Store.AppendAsync(Spend("c", 1))).Status);
+        Assert.True((await w.Store.AuditAsync()).Passed);
+    }
+
+    [Theory, MemberData(nameof(Stores))]
     public async Task Spending_more_than_a_lot_holds_is_refused_and_changes_nothing(StoreKind kind)
     {
         await using var w = await LedgerWorld.CreateAsync(kind);
