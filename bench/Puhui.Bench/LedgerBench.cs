@@ -120,19 +120,21 @@ internal static class LedgerBench
         var blob = store.Kind == StoreKind.Postgres ? "BYTEA" : "BLOB";
         await using var cmd = Sql.Command(connection, null,
             $"CREATE TABLE raw_journal (seq BIGINT PRIMARY KEY, tx_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE, request_hash {blob} NOT NULL, "
-            + $"kind SMALLINT NOT NULL, occurred_us BIGINT NOT NULL, body {blob} NOT NULL, hash {blob} NOT NULL)");
+            + $"kind SMALLINT NOT NULL, occurred_us BIGINT NOT NULL, body {blob} NOT NULL, links {blob} NOT NULL, hash {blob} NOT NULL)");
         await cmd.ExecuteNonQueryAsync();
     }
 
     private const int WarmUpGroups = 20;
     private static long _rawSeq;
 
-    private sealed record RawRow(long Seq, string TxId, string Key, byte[] RequestHash, int Kind, long OccurredUs, byte[] Body, byte[] Hash);
+    private sealed record RawRow(long Seq, string TxId, string Key, byte[] RequestHash, int Kind, long OccurredUs, byte[] Body, byte[] Links, byte[] Hash);
 
     private static List<List<RawRow>> RawRows(List<List<Transaction>> groups) => groups.Select(g => g.Select(t =>
     {
         var body = CanonicalEncoding.Encode(t);
-        return new RawRow(++_rawSeq, t.Id.ToString(), t.IdempotencyKey, CanonicalEncoding.RequestHash(body), (int)t.Kind, CanonicalEncoding.ToUnixMicroseconds(t.OccurredAt), body, SHA256.HashData(body));
+        // As wide as the ledger's links for these transactions: one (account, previous) pair for the holder.
+        var links = new byte[16];
+        return new RawRow(++_rawSeq, t.Id.ToString(), t.IdempotencyKey, CanonicalEncoding.RequestHash(body), (int)t.Kind, CanonicalEncoding.ToUnixMicroseconds(t.OccurredAt), body, links, SHA256.HashData(body));
     }).ToList()).ToList();
 
     /// <summary>
@@ -143,7 +145,7 @@ internal static class LedgerBench
     {
         await using var connection = await store.Dialect.OpenAsync(default);
         await using var tx = await connection.BeginTransactionAsync();
-        await Sql.InsertRowsAsync(connection, tx, "raw_journal", ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "hash"], rows,
+        await Sql.InsertRowsAsync(connection, tx, "raw_journal", ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "links", "hash"], rows,
             static (r, c) => c switch
             {
                 0 => r.Seq,
@@ -153,6 +155,7 @@ internal static class LedgerBench
                 4 => r.Kind,
                 5 => r.OccurredUs,
                 6 => r.Body,
+                7 => r.Links,
                 _ => r.Hash,
             }, "", default);
         await tx.CommitAsync();

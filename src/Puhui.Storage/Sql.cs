@@ -196,6 +196,32 @@ internal static class Sql
         }
     }
 
+    /// <summary>
+    /// Evaluates a scalar subquery once per key in one statement: <paramref name="scalar"/> names the key as
+    /// <c>k.id</c> (e.g. <c>SELECT MAX(x) FROM t WHERE id = k.id</c>). Each key and its value (null when the
+    /// subquery found nothing) go to <paramref name="row"/>.
+    /// </summary>
+    public static async Task ScalarPerKeyAsync(DbConnection connection, DbTransaction? tx, string scalar, IReadOnlyList<long> keys, Action<long, long?> row, CancellationToken ct)
+    {
+        if (keys.Count == 0) return;
+        DbCommand cmd;
+        if (connection is Npgsql.NpgsqlConnection)
+        {
+            cmd = Command(connection, tx, $"SELECT k.id, ({scalar}) FROM unnest(@keys::bigint[]) AS k(id)").With("@keys", keys.ToArray());
+        }
+        else
+        {
+            cmd = Command(connection, tx, $"SELECT k.id, ({scalar}) FROM (SELECT value AS id FROM json_each(@keys)) k")
+                .With("@keys", "[" + string.Join(",", keys.Select(k => k.ToString(CultureInfo.InvariantCulture))) + "]");
+        }
+
+        await using (cmd)
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) row(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+        }
+    }
+
     private static Array ColumnArray<T>(IReadOnlyList<T> rows, Func<T, int, object?> value, int column, out string sqlType)
     {
         switch (value(rows[0], column))

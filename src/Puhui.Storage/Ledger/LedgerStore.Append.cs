@@ -6,10 +6,9 @@ namespace Puhui.Storage.Ledger;
 
 public sealed partial class LedgerStore
 {
-    private static readonly string[] JournalColumns = ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "hash"];
-    private static readonly string[] EntryColumns = ["account_id", "seq"];
-    private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount"];
-    private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount";
+    private static readonly string[] JournalColumns = ["seq", "tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "links", "hash"];
+    private static readonly string[] BalanceColumns = ["account_id", "asset", "batch_id", "lot_id", "amount", "last_seq"];
+    private const string BalanceUpsert = " ON CONFLICT (account_id, asset, batch_id, lot_id) DO UPDATE SET amount = excluded.amount, last_seq = excluded.last_seq";
 
     /// <summary>Appends one transaction; see <see cref="AppendAsync(IReadOnlyList{Transaction}, CancellationToken)"/>.</summary>
     public async Task<AppendResult> AppendAsync(Transaction transaction, CancellationToken ct = default)
@@ -26,7 +25,7 @@ public sealed partial class LedgerStore
     /// The common group has no replayed key, so the first attempt does not look its keys up: the journal's
     /// unique index confirms them while writing, and if one turns out to be taken the attempt is rolled back
     /// whole and the group is appended again after reading its keys. Either way the outcome is the same.
-    /// Balances come from the <see cref="BalanceCache"/> when nobody else has written since this store did.
+    /// Balances and account heads come from the <see cref="WriterCache"/> when nobody else has written since this store did.
     /// </remarks>
     public async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Transaction> group, CancellationToken ct = default)
     {
@@ -50,12 +49,14 @@ public sealed partial class LedgerStore
         catch
         {
             // Whatever the database did or did not keep, the cache must not claim to know.
-            _balanceCache.Clear();
+            _cache.Clear();
             throw;
         }
     }
 
     private sealed record Prepared(Transaction Tx, byte[] Body, byte[] RequestHash, string Id, long OccurredUs);
+
+    private sealed record Committed(StoredTransaction Stored, Prepared Prepared, byte[] Links);
 
     /// <summary>
     /// One attempt at a group; null when an attempt that did not look its keys up must be repeated by one that
@@ -70,13 +71,13 @@ public sealed partial class LedgerStore
         var (headSeq, headHash) = (lastSeq, lastHash);
         await LoadReferencesAsync(connection, dbTx, group, ct);
         var seen = lookUpKeys ? await FindKeysAsync(connection, dbTx, group, ct) : [];
-        var balances = await LoadBalancesAsync(connection, dbTx, group, headSeq, headHash, ct);
+        var (balances, heads) = await LoadStateAsync(connection, dbTx, group, headSeq, headHash, ct);
 
         var results = new AppendResult?[group.Length];
         var replays = new List<(int Index, long Seq)>();
-        var committed = new List<(StoredTransaction Stored, Prepared Prepared)>(group.Length);
+        var committed = new List<Committed>(group.Length);
         var inGroup = new Dictionary<string, (byte[] RequestHash, StoredTransaction Stored)>(StringComparer.Ordinal);
-        var dirty = new Dictionary<BalanceKey, long>();
+        var dirty = new Dictionary<BalanceKey, (long Amount, long Seq)>();
         var delta = new Dictionary<BalanceKey, long>();
 
         for (var i = 0; i < group.Length; i++)
@@ -123,17 +124,24 @@ public sealed partial class LedgerStore
                 continue;
             }
 
+            lastSeq++;
             foreach (var (key, change) in delta)
             {
                 var after = balances.GetValueOrDefault(key) + change;
                 balances[key] = after;
-                dirty[key] = after;
+                dirty[key] = (after, lastSeq);
             }
 
-            lastSeq++;
+            var links = new List<(long Account, long Previous)>(2);
+            foreach (var account in HistoryLinks.Accounts(tx, a => _accountTraits[a].Kind))
+            {
+                links.Add((account, heads.GetValueOrDefault(account)));
+                heads[account] = lastSeq;
+            }
+
             lastHash = CanonicalEncoding.ChainHash(lastHash, body);
             var stored = new StoredTransaction(lastSeq, tx, lastHash);
-            committed.Add((stored, group[i]));
+            committed.Add(new Committed(stored, group[i], HistoryLinks.Encode(links)));
             inGroup[tx.IdempotencyKey] = (requestHash, stored);
             results[i] = new AppendResult(AppendStatus.Committed, stored, null);
         }
@@ -158,7 +166,7 @@ public sealed partial class LedgerStore
         }
 
         await dbTx.CommitAsync(ct);
-        _balanceCache.Committed(lastSeq, lastHash, headSeq, balances);
+        _cache.Committed(lastSeq, lastHash, headSeq, balances, heads);
         return results.Select(r => r!).ToList();
     }
 
@@ -256,32 +264,45 @@ public sealed partial class LedgerStore
         return cmd;
     }
 
-    /// <summary>The current amounts of every balance the group touches: from the cache where it is current, else from the database.</summary>
-    private async Task<Dictionary<BalanceKey, long>> LoadBalancesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, long headSeq, byte[] headHash, CancellationToken ct)
+    /// <summary>
+    /// The current amounts of every balance the group touches and the newest transaction of every account whose
+    /// history it extends: from the cache where it is current, else from the database.
+    /// </summary>
+    private async Task<(Dictionary<BalanceKey, long> Balances, Dictionary<long, long> Heads)> LoadStateAsync(
+        DbConnection connection, DbTransaction tx, Prepared[] group, long headSeq, byte[] headHash, CancellationToken ct)
     {
         var keys = new HashSet<BalanceKey>();
+        var accounts = new HashSet<long>();
         foreach (var t in group)
         {
-            foreach (var p in t.Tx.Postings) keys.Add(BalanceKey.Of(p));
+            foreach (var p in t.Tx.Postings)
+            {
+                keys.Add(BalanceKey.Of(p));
+                if (_accountTraits.TryGetValue(p.Account.Value, out var traits) && traits.Kind != AccountKind.System) accounts.Add(p.Account.Value);
+            }
         }
 
         var balances = new Dictionary<BalanceKey, long>(keys.Count);
-        var missing = _balanceCache.Fill(headSeq, headHash, keys, balances);
-        await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], missing,
+        var heads = new Dictionary<long, long>(accounts.Count);
+        var (missingKeys, missingAccounts) = _cache.Fill(headSeq, headHash, keys, balances, accounts, heads);
+        await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], missingKeys,
             static (k, c) => c switch { 0 => k.Account, 1 => (int)k.Asset, 2 => k.Batch, _ => k.Lot },
             r => balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4), ct);
-        // A key the database does not hold is zero; recording it lets the cache answer for it next time.
-        foreach (var key in missing) balances.TryAdd(key, 0);
-        return balances;
+        await Sql.ScalarPerKeyAsync(connection, tx, "SELECT MAX(last_seq) FROM balances WHERE account_id = k.id", missingAccounts,
+            (account, last) => heads[account] = last ?? 0, ct);
+        // What the database does not hold is zero; recording it lets the cache answer for it next time.
+        foreach (var key in missingKeys) balances.TryAdd(key, 0);
+        foreach (var account in missingAccounts) heads.TryAdd(account, 0);
+        return (balances, heads);
     }
 
     /// <summary>
-    /// Writes the journal rows, history entries and changed balances of the committed transactions. When
-    /// <paramref name="detectTakenKeys"/> is set and a key turns out to be in the journal already, returns
-    /// false; the caller then rolls back.
+    /// Writes the journal rows (with their history links) and the changed balances of the committed
+    /// transactions. When <paramref name="detectTakenKeys"/> is set and a key turns out to be in the journal
+    /// already, returns false; the caller then rolls back.
     /// </summary>
-    private async Task<bool> WriteAsync(DbConnection connection, DbTransaction tx, List<(StoredTransaction Stored, Prepared Prepared)> committed,
-        Dictionary<BalanceKey, long> dirty, bool detectTakenKeys, CancellationToken ct)
+    private async Task<bool> WriteAsync(DbConnection connection, DbTransaction tx, List<Committed> committed,
+        Dictionary<BalanceKey, (long Amount, long Seq)> dirty, bool detectTakenKeys, CancellationToken ct)
     {
         try
         {
@@ -294,6 +315,7 @@ public sealed partial class LedgerStore
                 4 => (int)row.Stored.Transaction.Kind,
                 5 => row.Prepared.OccurredUs,
                 6 => row.Prepared.Body,
+                7 => row.Links,
                 _ => row.Stored.Hash,
             }, "", ct);
         }
@@ -303,33 +325,17 @@ public sealed partial class LedgerStore
             return false;
         }
 
-        var entries = new List<(long Account, long Seq)>(committed.Count * 2);
-        foreach (var (stored, _) in committed)
+        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, dirty.ToList(), static (row, c) => c switch
         {
-            foreach (var account in EntriesOf(stored.Transaction, a => _accountTraits[a].Kind)) entries.Add((account, stored.Sequence));
-        }
-
-        await Sql.InsertRowsAsync(connection, tx, "entries", EntryColumns, entries, static (row, c) => c == 0 ? row.Account : row.Seq, "", ct);
-        await Sql.InsertRowsAsync(connection, tx, "balances", BalanceColumns, dirty.ToList(), static (row, c) => Column(row.Key, c, row.Value), BalanceUpsert, ct);
+            0 => row.Key.Account,
+            1 => (int)row.Key.Asset,
+            2 => row.Key.Batch,
+            3 => row.Key.Lot,
+            4 => row.Value.Amount,
+            _ => row.Value.Seq,
+        }, BalanceUpsert, ct);
         return true;
     }
-
-    private static object Column(BalanceKey key, int column, long amount) => column switch
-    {
-        0 => key.Account,
-        1 => (int)key.Asset,
-        2 => key.Batch,
-        3 => key.Lot,
-        _ => amount,
-    };
-
-    /// <summary>
-    /// The accounts whose history index shows a transaction: every person and organisation it posts to, once.
-    /// System accounts (sources and sinks) take part in most transactions, so their history is read from the
-    /// journal itself instead of doubling the index.
-    /// </summary>
-    internal static IEnumerable<long> EntriesOf(Transaction tx, Func<long, AccountKind> kindOf)
-        => tx.Postings.Select(p => p.Account.Value).Distinct().Where(a => kindOf(a) != AccountKind.System);
 
     /// <summary>A balance row's key; batch and lot are 0 when the posting has none.</summary>
     internal readonly record struct BalanceKey(long Account, byte Asset, long Batch, long Lot)

@@ -19,7 +19,8 @@ public sealed partial class LedgerStore
     /// Recomputes the ledger from the journal: verifies the hash chain from genesis and every row's request
     /// hash, rebuilds each transaction and checks that it balances and keeps the ledger rules, replays the
     /// balances (no non-source account or lot may ever go below zero), compares them with the stored
-    /// balance projections, and checks that every asset and batch sums to zero (invariants 1, 2, 4, 5).
+    /// balance projections, checks every row's history links, and checks that every asset and batch sums to
+    /// zero (invariants 1, 2, 4, 5).
     /// </summary>
     public async Task<AuditReport> AuditAsync(IProgress<long>? progress = null, CancellationToken ct = default)
     {
@@ -57,10 +58,11 @@ public sealed partial class LedgerStore
 
         var computed = new Dictionary<BalanceKey, long>();
         var hash = CanonicalEncoding.GenesisHash;
-        long expectedSeq = 0, postingCount = 0, entryCount = 0;
-        ulong entryDigest = 0;
+        long expectedSeq = 0, postingCount = 0;
+        var lastOfAccount = new Dictionary<long, long>();
+        var lastOfKey = new Dictionary<BalanceKey, long>();
         var chainBroken = false;
-        const string journalSql = "SELECT seq, tx_id, idempotency_key, request_hash, kind, occurred_us, body, hash FROM journal ORDER BY seq";
+        const string journalSql = "SELECT seq, tx_id, idempotency_key, request_hash, kind, occurred_us, body, hash, links FROM journal ORDER BY seq";
         await using (var cmd = Sql.Command(connection, snapshot, journalSql))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
@@ -116,10 +118,18 @@ public sealed partial class LedgerStore
                 if (LedgerRules.Check(tx, id => accounts[id.Value].Traits, id => lots[id.Value]) is { } violation)
                     Problem($"{at}: {violation}");
 
-                foreach (var account in EntriesOf(tx, a => accounts[a].Traits.Kind))
+                var expectedLinks = new List<(long Account, long Previous)>();
+                foreach (var account in HistoryLinks.Accounts(tx, a => accounts[a].Traits.Kind))
                 {
-                    entryCount++;
-                    entryDigest = unchecked(entryDigest + EntryHash(account, seq));
+                    expectedLinks.Add((account, lastOfAccount.GetValueOrDefault(account)));
+                    lastOfAccount[account] = seq;
+                }
+
+                var storedLinks = (byte[])r.GetValue(8);
+                if (!storedLinks.AsSpan().SequenceEqual(HistoryLinks.Encode(expectedLinks)))
+                {
+                    var shown = HistoryLinks.Decode(storedLinks) is { } decoded ? string.Join(", ", decoded.Select(l => $"{l.Account}←{l.Previous}")) : Convert.ToHexStringLower(storedLinks);
+                    Problem($"{at}: history links [{shown}] where the journal gives [{string.Join(", ", expectedLinks.Select(l => $"{l.Account}←{l.Previous}"))}]");
                 }
 
                 foreach (var p in tx.Postings)
@@ -127,6 +137,7 @@ public sealed partial class LedgerStore
                     var key = BalanceKey.Of(p);
                     var after = computed.GetValueOrDefault(key) + p.Amount;
                     computed[key] = after;
+                    lastOfKey[key] = seq;
                     if (after < 0 && !accounts[p.Account.Value].Traits.IsSource)
                         Problem($"{at}: account {p.Account} goes to {after} {p.Asset.Code()}" + (p.Batch is { } b ? $" of batch {b}" : "") + (p.Lot is { } l ? $" in lot {l}" : ""));
                 }
@@ -135,46 +146,29 @@ public sealed partial class LedgerStore
             }
         }
 
-        // The history index must hold exactly one entry per account per transaction: compared by count and an
-        // order-independent digest, so that the audit streams instead of holding every entry in memory.
-        long storedEntries = 0;
-        ulong storedDigest = 0;
-        await using (var cmd = Sql.Command(connection, snapshot, "SELECT account_id, seq FROM entries"))
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await r.ReadAsync(ct))
-            {
-                storedEntries++;
-                storedDigest = unchecked(storedDigest + EntryHash(r.GetInt64(0), r.GetInt64(1)));
-            }
-        }
-
-        if (storedEntries != entryCount || storedDigest != entryDigest)
-            Problem($"history entries: {storedEntries} stored, the journal gives {entryCount}{(storedEntries == entryCount ? " but they differ" : "")}");
-
-        progress?.Report(expectedSeq);
-
         long balanceRows = 0;
-        var stored = new Dictionary<BalanceKey, long>();
-        await using (var cmd = Sql.Command(connection, snapshot, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances ORDER BY account_id, asset, batch_id, lot_id"))
+        var stored = new Dictionary<BalanceKey, (long Amount, long LastSeq)>();
+        await using (var cmd = Sql.Command(connection, snapshot, "SELECT account_id, asset, batch_id, lot_id, amount, last_seq FROM balances ORDER BY account_id, asset, batch_id, lot_id"))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {
                 balanceRows++;
-                stored[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4);
+                stored[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = (r.GetInt64(4), r.GetInt64(5));
             }
         }
 
-        foreach (var (key, amount) in stored.OrderBy(k => k.Key.Account).ThenBy(k => k.Key.Asset).ThenBy(k => k.Key.Batch).ThenBy(k => k.Key.Lot))
+        foreach (var (key, (amount, lastSeq)) in stored.OrderBy(k => k.Key.Account).ThenBy(k => k.Key.Asset).ThenBy(k => k.Key.Batch).ThenBy(k => k.Key.Lot))
         {
             var expected = computed.GetValueOrDefault(key);
             if (expected != amount) Problem($"balance {Describe(key)}: stored {amount}, journal gives {expected}");
+            var expectedLast = lastOfKey.GetValueOrDefault(key);
+            if (expectedLast != lastSeq) Problem($"balance {Describe(key)}: last changed by transaction {lastSeq}, journal gives {expectedLast}");
         }
 
         foreach (var (key, amount) in computed)
         {
-            if (amount != 0 && !stored.ContainsKey(key)) Problem($"balance {Describe(key)}: missing, journal gives {amount}");
+            if (!stored.ContainsKey(key)) Problem($"balance {Describe(key)}: missing, journal gives {amount}");
         }
 
         var (headSeq, headHash) = await ReadHeadAsync(connection, snapshot, ct);
@@ -219,12 +213,4 @@ public sealed partial class LedgerStore
         return t;
     }
 
-    private static ulong EntryHash(long account, long seq)
-    {
-        // SplitMix64 over the pair: a well-mixed 64-bit value, so the sum of many detects any changed, missing or extra entry.
-        var z = unchecked((ulong)account * 0x9E3779B97F4A7C15UL ^ (ulong)seq);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
-    }
 }

@@ -37,7 +37,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
     private readonly ConcurrentDictionary<long, AccountTraits> _accountTraits = new();
     private readonly ConcurrentDictionary<long, PointLot> _lots = new();
     private readonly ConcurrentDictionary<long, bool> _batches = new();
-    private readonly BalanceCache _balanceCache = new();
+    private readonly WriterCache _cache = new();
 
     public LedgerStore(SqlDialect dialect, TimeProvider? time = null)
     {
@@ -286,24 +286,102 @@ public sealed partial class LedgerStore : IAsyncDisposable
         return list;
     }
 
-    /// <summary>The transactions that touched an account, newest first, <paramref name="limit"/> at a time.</summary>
+    /// <summary>
+    /// The transactions that touched an account, newest first, at most <paramref name="limit"/> of them, older
+    /// than sequence <paramref name="before"/> when given. A person's or organisation's history follows the
+    /// links of its own chain, so a page costs the same however long the journal is. A system account's is
+    /// read from the journal, at most <see cref="HistoryScanMax"/> rows a page, so such a page may hold fewer
+    /// transactions than asked for while <see cref="HistoryPage.NextBefore"/> says there may be more.
+    /// </summary>
     public async Task<HistoryPage> GetHistoryAsync(AccountId account, long? before, int limit, CancellationToken ct = default)
     {
         if (limit is < 1 or > HistoryPageMax) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A page holds 1–{HistoryPageMax} transactions.");
+        if (before is <= 0) throw new ArgumentOutOfRangeException(nameof(before), before, "A cursor is a positive sequence number.");
         await using var connection = await _dialect.OpenAsync(ct);
-        await using var cmd = Sql.Command(connection, null,
-            "SELECT seq FROM entries WHERE account_id = @a AND seq < @before ORDER BY seq DESC LIMIT @limit")
-            .With("@a", account.Value).With("@before", before ?? long.MaxValue).With("@limit", limit + 1);
-        var seqs = new List<long>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        // One snapshot for the whole page, so that the chain cannot move while it is walked.
+        await using var snapshot = await _dialect.BeginSnapshotAsync(connection, ct);
+        await using var kindCmd = Sql.Command(connection, snapshot, "SELECT kind FROM accounts WHERE id = @a").With("@a", account.Value);
+        if (await kindCmd.ExecuteScalarAsync(ct) is not { } kind) return new HistoryPage([], null);
+        return (AccountKind)Convert.ToInt32(kind, CultureInfo.InvariantCulture) == AccountKind.System
+            ? await ScanHistoryAsync(connection, snapshot, account, before ?? long.MaxValue, limit, ct)
+            : await WalkHistoryAsync(connection, snapshot, account, before, limit, ct);
+    }
+
+    /// <summary>Journal rows a page of a system account's history reads at most.</summary>
+    public const int HistoryScanMax = 10_000;
+
+    private static async Task<HistoryPage> WalkHistoryAsync(DbConnection connection, DbTransaction snapshot, AccountId account, long? before, int limit, CancellationToken ct)
+    {
+        await using var headCmd = Sql.Command(connection, snapshot, "SELECT MAX(last_seq) FROM balances WHERE account_id = @a").With("@a", account.Value);
+        var head = await headCmd.ExecuteScalarAsync(ct) is { } h and not DBNull ? Convert.ToInt64(h, CultureInfo.InvariantCulture) : 0;
+
+        await using var rowCmd = Sql.Command(connection, snapshot, "SELECT body, hash, links FROM journal WHERE seq = @seq");
+        var seqParameter = rowCmd.CreateParameter();
+        seqParameter.ParameterName = "@seq";
+        rowCmd.Parameters.Add(seqParameter);
+        async Task<(byte[] Body, byte[] Hash, byte[] Links)?> RowAsync(long seq)
         {
-            while (await r.ReadAsync(ct)) seqs.Add(r.GetInt64(0));
+            seqParameter.Value = seq;
+            await using var r = await rowCmd.ExecuteReaderAsync(ct);
+            return await r.ReadAsync(ct) ? ((byte[])r.GetValue(0), (byte[])r.GetValue(1), (byte[])r.GetValue(2)) : null;
         }
 
-        var more = seqs.Count > limit;
-        if (more) seqs.RemoveAt(seqs.Count - 1);
-        var txs = await LoadAsync(connection, null, seqs, ct);
-        return new HistoryPage(txs, more ? seqs[^1] : null);
+        long Previous(long seq, byte[] links) => HistoryLinks.PreviousOf(links, account.Value)
+            ?? throw new LedgerInvariantException($"Transaction {seq} is in the history of account {account} but does not link it: run puhui audit.");
+
+        // Where to start: the newest transaction of the account older than the cursor. The cursor this method
+        // hands out is one past the next transaction of the chain, so that is checked first; any other value
+        // is found by walking down from the newest.
+        var next = head;
+        if (before is { } b && b <= head)
+        {
+            var row = b > 1 ? await RowAsync(b - 1) : null;
+            if (row is { } r && HistoryLinks.PreviousOf(r.Links, account.Value) is not null)
+            {
+                next = b - 1;
+            }
+            else
+            {
+                while (next >= b) next = Previous(next, (await RowAsync(next))!.Value.Links);
+            }
+        }
+
+        var page = new List<StoredTransaction>(limit);
+        while (next > 0 && page.Count < limit)
+        {
+            var (body, hash, links) = await RowAsync(next) ?? throw new LedgerInvariantException($"Transaction {next} is missing from the journal: run puhui audit.");
+            page.Add(new StoredTransaction(next, CanonicalEncoding.Decode(body), hash));
+            next = Previous(next, links);
+        }
+
+        return new HistoryPage(page, next > 0 ? next + 1 : null);
+    }
+
+    private static async Task<HistoryPage> ScanHistoryAsync(DbConnection connection, DbTransaction snapshot, AccountId account, long before, int limit, CancellationToken ct)
+    {
+        const int readAtOnce = 500;
+        var page = new List<StoredTransaction>(limit);
+        long cursor = before, scanned = 0;
+        var exhausted = false;
+        while (page.Count < limit && scanned < HistoryScanMax && !exhausted)
+        {
+            await using var cmd = Sql.Command(connection, snapshot, "SELECT seq, body, hash FROM journal WHERE seq < @before ORDER BY seq DESC LIMIT @n")
+                .With("@before", cursor).With("@n", readAtOnce);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            var read = 0;
+            while (page.Count < limit && await r.ReadAsync(ct))
+            {
+                read++;
+                scanned++;
+                cursor = r.GetInt64(0);
+                var tx = CanonicalEncoding.Decode((byte[])r.GetValue(1));
+                if (tx.Postings.Any(p => p.Account == account)) page.Add(new StoredTransaction(cursor, tx, (byte[])r.GetValue(2)));
+            }
+
+            exhausted = read < readAtOnce && page.Count < limit;
+        }
+
+        return new HistoryPage(page, exhausted || cursor <= 1 ? null : cursor);
     }
 
     public async Task<StoredTransaction?> GetTransactionAsync(TransactionId id, CancellationToken ct = default)

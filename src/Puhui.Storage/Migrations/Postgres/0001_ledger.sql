@@ -1,4 +1,4 @@
--- The ledger: accounts, batches, point lots, the hash-chained journal, and its projections (entries, balances).
+-- The ledger: accounts, batches, point lots, the hash-chained journal and the balances projected from it.
 -- Account-scoped tables carry account_id so that they can be distributed by it later (DESIGN §14).
 CREATE TABLE accounts (
     id           BIGSERIAL PRIMARY KEY,
@@ -34,7 +34,9 @@ CREATE TABLE lots (
 CREATE INDEX lots_expiry ON lots (expires_on, id);
 
 -- One row per transaction. body holds the canonical bytes (postings included); the columns beside it repeat
--- what lookups need (id, key, kind, time) and the audit checks that they agree with the body.
+-- what lookups need (id, key, kind, time) and the audit checks that they agree with the body. links holds,
+-- for each person or organisation the transaction touches, the sequence of that account's previous
+-- transaction: an account's history is the chain of these links, walked back from its newest transaction.
 CREATE TABLE journal (
     seq             BIGINT   PRIMARY KEY,
     tx_id           TEXT     NOT NULL UNIQUE,
@@ -43,15 +45,8 @@ CREATE TABLE journal (
     kind            SMALLINT NOT NULL,
     occurred_us     BIGINT   NOT NULL,
     body            BYTEA    NOT NULL,
+    links           BYTEA    NOT NULL,
     hash            BYTEA    NOT NULL
-);
-
--- Which transactions touched which account: the index behind an account's history. A projection of the
--- journal like the balances, written in the same database transaction and checked by the audit.
-CREATE TABLE entries (
-    account_id BIGINT NOT NULL,
-    seq        BIGINT NOT NULL,
-    PRIMARY KEY (account_id, seq)
 );
 
 CREATE TABLE balances (
@@ -60,6 +55,7 @@ CREATE TABLE balances (
     batch_id   BIGINT   NOT NULL,
     lot_id     BIGINT   NOT NULL,
     amount     BIGINT   NOT NULL,
+    last_seq   BIGINT   NOT NULL, -- the last transaction that changed this balance; an account's newest is the largest
     PRIMARY KEY (account_id, asset, batch_id, lot_id)
 ) WITH (fillfactor = 50); -- room on each page for heap-only updates: a balance changes in place, its index entry never does
 

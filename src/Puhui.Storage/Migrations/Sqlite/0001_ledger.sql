@@ -1,4 +1,4 @@
--- The ledger: accounts, batches, point lots, the hash-chained journal, and its projections (entries, balances).
+-- The ledger: accounts, batches, point lots, the hash-chained journal and the balances projected from it.
 CREATE TABLE accounts (
     id           INTEGER PRIMARY KEY,
     kind         INTEGER NOT NULL,
@@ -33,7 +33,9 @@ CREATE TABLE lots (
 CREATE INDEX lots_expiry ON lots (expires_on, id);
 
 -- One row per transaction. body holds the canonical bytes (postings included); the columns beside it repeat
--- what lookups need (id, key, kind, time) and the audit checks that they agree with the body.
+-- what lookups need (id, key, kind, time) and the audit checks that they agree with the body. links holds,
+-- for each person or organisation the transaction touches, the sequence of that account's previous
+-- transaction: an account's history is the chain of these links, walked back from its newest transaction.
 CREATE TABLE journal (
     seq             INTEGER PRIMARY KEY,
     tx_id           TEXT     NOT NULL UNIQUE,
@@ -42,16 +44,9 @@ CREATE TABLE journal (
     kind            INTEGER NOT NULL,
     occurred_us     INTEGER   NOT NULL,
     body            BLOB    NOT NULL,
+    links           BLOB    NOT NULL,
     hash            BLOB    NOT NULL
 );
-
--- Which transactions touched which account: the index behind an account's history. A projection of the
--- journal like the balances, written in the same database transaction and checked by the audit.
-CREATE TABLE entries (
-    account_id INTEGER NOT NULL,
-    seq        INTEGER NOT NULL,
-    PRIMARY KEY (account_id, seq)
-) WITHOUT ROWID;
 
 CREATE TABLE balances (
     account_id INTEGER NOT NULL,
@@ -59,6 +54,7 @@ CREATE TABLE balances (
     batch_id   INTEGER NOT NULL,
     lot_id     INTEGER NOT NULL,
     amount     INTEGER NOT NULL,
+    last_seq   INTEGER NOT NULL, -- the last transaction that changed this balance; an account's newest is the largest
     PRIMARY KEY (account_id, asset, batch_id, lot_id)
 ) WITHOUT ROWID;
 
