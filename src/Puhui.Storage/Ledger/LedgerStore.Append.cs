@@ -99,7 +99,7 @@ public sealed partial class LedgerStore
             }
 
             var refusal = UnknownReference(tx) is { } unknown ? Refused(AppendStatus.UnknownReference, unknown)
-                : LedgerRules.Check(tx, id => _accountTraits[id.Value], id => _lots[id.Value]) is { } violation ? Refused(AppendStatus.RuleViolation, violation)
+                : LedgerRules.Check(tx, _traitsOf, _lotOf) is { } violation ? Refused(AppendStatus.RuleViolation, violation)
                 : null;
 
             delta.Clear();
@@ -133,7 +133,7 @@ public sealed partial class LedgerStore
             }
 
             var links = new List<(long Account, long Previous)>(2);
-            foreach (var account in HistoryLinks.Accounts(tx, a => _accountTraits[a].Kind))
+            foreach (var account in HistoryLinks.Accounts(tx, _kindOf))
             {
                 links.Add((account, heads.GetValueOrDefault(account)));
                 heads[account] = lastSeq;

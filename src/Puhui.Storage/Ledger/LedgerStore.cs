@@ -39,10 +39,18 @@ public sealed partial class LedgerStore : IAsyncDisposable
     private readonly ConcurrentDictionary<long, bool> _batches = new();
     private readonly WriterCache _cache = new();
 
+    // Lookups handed to the ledger rules on every append, made once instead of per transaction.
+    private readonly Func<AccountId, AccountTraits> _traitsOf;
+    private readonly Func<LotId, PointLot> _lotOf;
+    private readonly Func<long, AccountKind> _kindOf;
+
     public LedgerStore(SqlDialect dialect, TimeProvider? time = null)
     {
         _dialect = dialect;
         _time = time ?? TimeProvider.System;
+        _traitsOf = id => _accountTraits[id.Value];
+        _lotOf = id => _lots[id.Value];
+        _kindOf = id => _accountTraits[id].Kind;
     }
 
     public StoreKind Kind => _dialect.Kind;
