@@ -7,8 +7,8 @@ namespace Puhui.Storage;
 /// <summary>Small helpers over ADO.NET commands, shared by both databases.</summary>
 internal static class Sql
 {
-    /// <summary>Parameters per statement; both databases accept far more, but large statements parse slowly.</summary>
-    public const int ParametersPerStatementMax = 8_000;
+    /// <summary>Values listed literally in one statement at most (sequence numbers in an IN list).</summary>
+    public const int ListedValuesMax = 8_000;
 
     public static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
     {

@@ -3,7 +3,8 @@ using Puhui.Ledger;
 namespace Puhui.Storage.Ledger;
 
 /// <summary>What one clearing run did.</summary>
-public sealed record ExpiryReport(int LotsCleared, long PointsCleared, long GramsCleared, int AlreadyCleared);
+/// <param name="LotsSkipped">Lots that changed while the run read them (a redemption at the same moment); the next run clears them.</param>
+public sealed record ExpiryReport(int LotsCleared, long PointsCleared, long GramsCleared, int LotsSkipped);
 
 /// <summary>
 /// Clears every lot past its expiry (JS 37): the points go to the expired sink and the grams inside them are
@@ -18,7 +19,7 @@ public static class ExpiryClearing
     {
         var expired = await store.SystemAccountAsync(SystemAccounts.Expired, ct);
         var retired = await store.SystemAccountAsync(SystemAccounts.Retired, ct);
-        int lots = 0, already = 0;
+        int lots = 0, skipped = 0;
         long points = 0, grams = 0;
         long after = 0;
         while (true)
@@ -27,7 +28,6 @@ public static class ExpiryClearing
             if (due.Count == 0) break;
             after = due[^1].Lot.Id.Value;
             var group = due
-                .Where(l => l.Points.Value >= 0 && l.Grams.Value >= 0)
                 .Select(l => PointLotOperations.Build(TransactionKind.Expire, $"expire:lot:{l.Lot.Id}:{LedgerStore.Iso(asOf)}", actor, $"lot {l.Lot.Id} expired {LedgerStore.Iso(l.Lot.ExpiresOn)}", at,
                     l.Lot.Account, expired, retired, [new LotDraw(l.Lot, l.Points, l.Grams)]))
                 .ToList();
@@ -43,13 +43,13 @@ public static class ExpiryClearing
                         else grams += p.Amount;
                     }
                 }
-                else
+                else if (results[i].Status != AppendStatus.Replayed)
                 {
-                    already++;
+                    skipped++;
                 }
             }
         }
 
-        return new ExpiryReport(lots, points, grams, already);
+        return new ExpiryReport(lots, points, grams, skipped);
     }
 }

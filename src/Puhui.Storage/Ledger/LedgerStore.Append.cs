@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using Puhui.Ledger;
 
 namespace Puhui.Storage.Ledger;
@@ -232,37 +231,13 @@ public sealed partial class LedgerStore
             }
         }
 
-        foreach (var chunk in accounts.Chunk(Sql.ParametersPerStatementMax))
-        {
-            await using var cmd = InCommand(connection, tx, "SELECT id, kind, is_source FROM accounts WHERE id IN ", chunk);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) _accountTraits[r.GetInt64(0)] = new AccountTraits((AccountKind)r.GetInt32(1), r.GetBoolean(2));
-        }
-
-        foreach (var chunk in lots.Chunk(Sql.ParametersPerStatementMax))
-        {
-            await using var cmd = InCommand(connection, tx, "SELECT id, account_id, batch_id, day, expires_on FROM lots WHERE id IN ", chunk);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                _lots[r.GetInt64(0)] = new PointLot(new LotId(r.GetInt64(0)), new AccountId(r.GetInt64(1)), new BatchId(r.GetInt64(2)), ParseDay(r.GetString(3)), ParseDay(r.GetString(4)));
-            }
-        }
-
-        foreach (var chunk in batches.Chunk(Sql.ParametersPerStatementMax))
-        {
-            await using var cmd = InCommand(connection, tx, "SELECT id FROM batches WHERE id IN ", chunk);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) _batches[r.GetInt64(0)] = true;
-        }
+        await Sql.LookupAsync(connection, tx, "SELECT id, kind, is_source FROM accounts", ["id"], accounts.ToList(), static (id, _) => id,
+            r => _accountTraits[r.GetInt64(0)] = new AccountTraits((AccountKind)r.GetInt32(1), r.GetBoolean(2)), ct);
+        await Sql.LookupAsync(connection, tx, "SELECT id, account_id, batch_id, day, expires_on FROM lots", ["id"], lots.ToList(), static (id, _) => id,
+            r => _lots[r.GetInt64(0)] = new PointLot(new LotId(r.GetInt64(0)), new AccountId(r.GetInt64(1)), new BatchId(r.GetInt64(2)), ParseDay(r.GetString(3)), ParseDay(r.GetString(4))), ct);
+        await Sql.LookupAsync(connection, tx, "SELECT id FROM batches", ["id"], batches.ToList(), static (id, _) => id, r => _batches[r.GetInt64(0)] = true, ct);
     }
 
-    private static DbCommand InCommand(DbConnection connection, DbTransaction tx, string sql, long[] ids)
-    {
-        var cmd = Sql.Command(connection, tx, "");
-        cmd.CommandText = sql + "(" + string.Join(", ", ids.Select((id, i) => { var name = "@i" + i.ToString(CultureInfo.InvariantCulture); cmd.With(name, id); return name; })) + ")";
-        return cmd;
-    }
 
     /// <summary>
     /// The current amounts of every balance the group touches and the newest transaction of every account whose

@@ -428,7 +428,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
     {
         if (seqs.Count == 0) return [];
         var bySeq = new Dictionary<long, StoredTransaction>(seqs.Count);
-        foreach (var chunk in seqs.Chunk(Sql.ParametersPerStatementMax))
+        foreach (var chunk in seqs.Chunk(Sql.ListedValuesMax))
         {
             // Sequence numbers are longs, so listing them literally is safe and spares thousands of parameters.
             var inList = string.Join(", ", chunk.Select(s => s.ToString(CultureInfo.InvariantCulture)));
