@@ -188,7 +188,7 @@ internal static class Sql
             }
 
             json.Append(']');
-            var match = string.Join(" AND ", keyColumns.Select((col, c) => $"{col} = k.value ->> {c.ToString(CultureInfo.InvariantCulture)}"));
+            var match = string.Join(" AND ", keyColumns.Select((col, c) => $"t.{col} = k.value ->> {c.ToString(CultureInfo.InvariantCulture)}"));
             var sql = $"SELECT t.* FROM json_each(@keys) k CROSS JOIN ({select}) t WHERE {match}";
             await using var cmd = Command(connection, tx, sql).With("@keys", json.ToString());
             await using var reader = await cmd.ExecuteReaderAsync(ct);
