@@ -1,0 +1,110 @@
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace Puhui.Methodologies.Language;
+
+/// <summary>
+/// Compiles bound formulas to one delegate per methodology with System.Linq.Expressions. The delegate reads and
+/// writes the evaluator's slot array and calls the shared <see cref="Runtime"/> helpers, so it allocates nothing.
+/// </summary>
+internal static class Compiler
+{
+    private static readonly MethodInfo DivideMethod = Helper(nameof(Runtime.Divide));
+    private static readonly MethodInfo ClampMethod = Helper(nameof(Runtime.Clamp));
+    private static readonly MethodInfo RoundMethod = Helper(nameof(Runtime.Round));
+    private static readonly MethodInfo FloorMethod = Helper(nameof(Runtime.Floor));
+    private static readonly MethodInfo CeilingMethod = Helper(nameof(Runtime.Ceiling));
+    private static readonly MethodInfo AbsMethod = Helper(nameof(Runtime.Abs));
+    private static readonly MethodInfo MinMethod = Helper(nameof(Runtime.Min));
+    private static readonly MethodInfo MaxMethod = Helper(nameof(Runtime.Max));
+    private static readonly MethodInfo HistoryMethod = Helper(nameof(Runtime.History));
+    private static readonly FieldInfo SlotsField = typeof(EvaluationState).GetField(nameof(EvaluationState.Slots))!;
+
+    private static MethodInfo Helper(string name) =>
+        typeof(Runtime).GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new InvalidOperationException(name);
+
+    /// <summary>Compiles assignments <c>slots[target] = value</c>, in order; truth values are stored as 1 or 0.</summary>
+    public static Action<EvaluationState> CompileProgram(IReadOnlyList<(int Slot, Bound Value)> assignments)
+    {
+        var state = Expression.Parameter(typeof(EvaluationState), "state");
+        var slots = Expression.Variable(typeof(decimal[]), "slots");
+        var body = new List<Expression> { Expression.Assign(slots, Expression.Field(state, SlotsField)) };
+        var context = new Context(state, slots);
+        foreach (var (slot, value) in assignments)
+        {
+            var expression = IsBool(value)
+                ? Expression.Condition(context.Emit(value), Expression.Constant(1m), Expression.Constant(0m))
+                : context.Emit(value);
+            body.Add(Expression.Assign(Expression.ArrayAccess(slots, Expression.Constant(slot)), expression));
+        }
+        body.Add(Expression.Empty());
+        return Expression.Lambda<Action<EvaluationState>>(Expression.Block([slots], body), state).Compile();
+    }
+
+    /// <summary>Compiles one numeric expression (used for the points rule).</summary>
+    public static Func<EvaluationState, decimal> CompileValue(Bound value)
+    {
+        var state = Expression.Parameter(typeof(EvaluationState), "state");
+        var slots = Expression.Variable(typeof(decimal[]), "slots");
+        var context = new Context(state, slots);
+        var body = Expression.Block(
+            [slots],
+            Expression.Assign(slots, Expression.Field(state, SlotsField)),
+            context.Emit(value));
+        return Expression.Lambda<Func<EvaluationState, decimal>>(body, state).Compile();
+    }
+
+    internal static bool IsBool(Bound bound) => bound switch
+    {
+        BoolConstantBound or NotBound or CompareBound or LogicBound => true,
+        IfBound i => IsBool(i.WhenTrue),
+        _ => false,
+    };
+
+    private sealed class Context(ParameterExpression state, ParameterExpression slots)
+    {
+        public Expression Emit(Bound bound) => bound switch
+        {
+            ConstantBound c => Expression.Constant(c.Value),
+            BoolConstantBound b => Expression.Constant(b.Value),
+            SlotBound s => Expression.ArrayIndex(slots, Expression.Constant(s.Slot)),
+            NegateBound n => Expression.Negate(Emit(n.Operand)),
+            NotBound n => Expression.Not(Emit(n.Operand)),
+            ArithmeticBound a => a.Operator switch
+            {
+                ArithmeticOperator.Add => Expression.Add(Emit(a.Left), Emit(a.Right)),
+                ArithmeticOperator.Subtract => Expression.Subtract(Emit(a.Left), Emit(a.Right)),
+                ArithmeticOperator.Multiply => Expression.Multiply(Emit(a.Left), Emit(a.Right)),
+                ArithmeticOperator.Divide => Expression.Call(DivideMethod, Emit(a.Left), Emit(a.Right), state, Expression.Constant(a.Site)),
+                _ => throw new InvalidOperationException("unknown operator"),
+            },
+            CompareBound c => c.Operator switch
+            {
+                CompareOperator.Less => Expression.LessThan(Emit(c.Left), Emit(c.Right)),
+                CompareOperator.LessOrEqual => Expression.LessThanOrEqual(Emit(c.Left), Emit(c.Right)),
+                CompareOperator.Greater => Expression.GreaterThan(Emit(c.Left), Emit(c.Right)),
+                CompareOperator.GreaterOrEqual => Expression.GreaterThanOrEqual(Emit(c.Left), Emit(c.Right)),
+                CompareOperator.Equal => Expression.Equal(Emit(c.Left), Emit(c.Right)),
+                CompareOperator.NotEqual => Expression.NotEqual(Emit(c.Left), Emit(c.Right)),
+                _ => throw new InvalidOperationException("unknown comparison"),
+            },
+            LogicBound l => l.IsAnd ? Expression.AndAlso(Emit(l.Left), Emit(l.Right)) : Expression.OrElse(Emit(l.Left), Emit(l.Right)),
+            IfBound i => Expression.Condition(Emit(i.Condition), Emit(i.WhenTrue), Emit(i.WhenFalse)),
+            FunctionBound f => f.Function switch
+            {
+                NumericFunction.Min => Expression.Call(MinMethod, Emit(f.Arguments[0]), Emit(f.Arguments[1])),
+                NumericFunction.Max => Expression.Call(MaxMethod, Emit(f.Arguments[0]), Emit(f.Arguments[1])),
+                NumericFunction.Clamp => Expression.Call(ClampMethod, Emit(f.Arguments[0]), Emit(f.Arguments[1]), Emit(f.Arguments[2])),
+                NumericFunction.Round => Expression.Call(RoundMethod, Emit(f.Arguments[0])),
+                NumericFunction.Floor => Expression.Call(FloorMethod, Emit(f.Arguments[0])),
+                NumericFunction.Ceil => Expression.Call(CeilingMethod, Emit(f.Arguments[0])),
+                NumericFunction.Abs => Expression.Call(AbsMethod, Emit(f.Arguments[0])),
+                _ => throw new InvalidOperationException("unknown function"),
+            },
+            HistoryBound h => Expression.Call(
+                HistoryMethod, state, Expression.Constant(h.Function), Expression.Constant(h.Input),
+                Expression.Constant(h.Days), Expression.Constant(h.Skip)),
+            _ => throw new InvalidOperationException("unknown node"),
+        };
+    }
+}
