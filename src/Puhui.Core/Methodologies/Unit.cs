@@ -136,7 +136,7 @@ public readonly record struct Unit
         if (exponent != 1) text.Append('^').Append(exponent.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Parses a unit such as <c>g</c>, <c>kgCO2e/kWh</c>, <c>km/h</c>, <c>m3/ha</c> or <c>1</c>.</summary>
+    /// <summary>Parses a unit such as <c>g</c>, <c>kgCO2e/kWh</c>, <c>km/h</c>, <c>m3/ha</c>, <c>kW</c> or <c>1</c>.</summary>
     /// <exception cref="MethodologyException">The text is not a unit this platform knows.</exception>
     public static Unit Parse(string text)
     {
@@ -199,6 +199,9 @@ public readonly record struct Unit
         ["kWh"] = Make(0, 1, 0, 0, 1_000),
         ["MWh"] = Make(0, 1, 0, 0, 1_000_000),
         ["GWh"] = Make(0, 1, 0, 0, 1_000_000_000),
+        ["W"] = Make(0, 1, 0, -1, 1, 3_600),
+        ["kW"] = Make(0, 1, 0, -1, 1_000, 3_600),
+        ["MW"] = Make(0, 1, 0, -1, 1_000_000, 3_600),
         ["m"] = Make(0, 0, 1, 0, 1),
         ["km"] = Make(0, 0, 1, 0, 1_000),
         ["pkm"] = Make(0, 0, 1, 0, 1_000),
