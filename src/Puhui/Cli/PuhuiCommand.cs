@@ -14,6 +14,7 @@ internal static class PuhuiCommand
 
     private static IEnumerable<Command> Commands()
     {
+        yield return MethodologyCommand.Create();
         yield break;
     }
 }
