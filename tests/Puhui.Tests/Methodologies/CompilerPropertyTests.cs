@@ -21,7 +21,27 @@ public sealed class CompilerPropertyTests
             Gen.Elements("0", "1", "2", "0.5", "3.25", "10", "0.001", "1000"),
             Gen.Choose(0, 100000).Select(i => (i / 100m).ToString(CultureInfo.InvariantCulture)));
 
-    private static Gen<string> Length(int size)
+    // Generators are built once per size: building them afresh per test case is exponential in the size.
+    private static readonly Dictionary<(char Kind, int Size), Gen<string>> Cache = [];
+
+    private static Gen<string> Cached(char kind, int size, Func<int, Gen<string>> build)
+    {
+        lock (Cache)
+        {
+            if (Cache.TryGetValue((kind, size), out var gen)) return gen;
+        }
+        var built = build(size);
+        lock (Cache) Cache[(kind, size)] = built;
+        return built;
+    }
+
+    private static Gen<string> Length(int size) => Cached('L', size, BuildLength);
+
+    private static Gen<string> Number(int size) => Cached('N', size, BuildNumber);
+
+    private static Gen<string> Truth(int size) => Cached('T', size, BuildTruth);
+
+    private static Gen<string> BuildLength(int size)
     {
         var leaf = Gen.OneOf(
             Gen.Elements("a", "b"),
@@ -43,7 +63,7 @@ public sealed class CompilerPropertyTests
             Number(smaller).Select(x => $"(({x}) * t * b)"));
     }
 
-    private static Gen<string> Number(int size)
+    private static Gen<string> BuildNumber(int size)
     {
         var leaf = Gen.OneOf(Gen.Elements("c", "d"), Literal());
         if (size <= 0) return leaf;
@@ -59,7 +79,7 @@ public sealed class CompilerPropertyTests
             Length(smaller).Select(x => $"floor({x} / 1[m])"));
     }
 
-    private static Gen<string> Truth(int size)
+    private static Gen<string> BuildTruth(int size)
     {
         var comparison = Gen.Elements("<", "<=", ">", ">=", "==", "!=");
         var leaf = Gen.OneOf(
