@@ -56,7 +56,7 @@ public sealed class Methodology
         ContentHash = contentHash;
 
         InputNames = inputs.Select(i => i.Name).ToArray();
-        SlotCount = inputs.Count + formulas.Count + rules.Count + 1;
+        SlotCount = inputs.Count + formulas.Count + 1;
         _symbols = new Dictionary<string, Symbol>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Count; i++) Declare(inputs[i].Name, new Symbol(SymbolKind.Input, i, 0m, inputs[i].Unit), "input");
         foreach (var factor in factors) Declare(factor.Name, new Symbol(SymbolKind.Factor, -1, factor.Value, factor.Unit), "factor");
@@ -96,13 +96,12 @@ public sealed class Methodology
             if (!type.IsBool) throw new MethodologyException(Id, rules[i].Name, 0, "a plausibility rule must be a truth value");
             steps += ruleSteps;
             _boundRules[i] = bound;
-            assignments.Add((inputs.Count + formulas.Count + i, bound));
         }
 
         AcceptedSlot = SlotCount - 1;
         _symbols[AcceptedName] = new Symbol(SymbolKind.Accepted, AcceptedSlot, 0m, Unit.Gram);
         _sites = sites.ToArray();
-        Program = Compiler.CompileProgram(assignments);
+        Program = Compiler.CompileProgram(assignments, _boundRules);
         EvaluationSteps = steps;
         if (pointsExpression is not null)
         {
@@ -148,7 +147,7 @@ public sealed class Methodology
     internal int SlotCount { get; }
     internal int ReductionSlot { get; }
     internal int AcceptedSlot { get; }
-    internal Action<EvaluationState> Program { get; }
+    internal Func<EvaluationState, int> Program { get; }
     internal IReadOnlyDictionary<string, Symbol> Symbols => _symbols;
 
     /// <summary>The index of an input for <see cref="MethodologyEvaluator.SetInput(int, decimal)"/>, or -1.</summary>
@@ -230,20 +229,24 @@ public sealed class Methodology
     /// Evaluates with the reference interpreter instead of the compiled delegate: same inputs, same slots. Used to
     /// test the compiler; never on the hot path.
     /// </summary>
-    internal (decimal[] Slots, int FaultSite, bool Overflow) Interpret(decimal[] inputs, DateOnly day, IBehaviourHistory? history)
+    internal (decimal[] Slots, int FaultSite, bool Overflow, int FailedRule) Interpret(decimal[] inputs, DateOnly day, IBehaviourHistory? history)
     {
         var state = new EvaluationState(SlotCount, InputNames) { Day = day, History = history };
         Array.Copy(inputs, state.Slots, inputs.Length);
+        var failedRule = -1;
         try
         {
             for (var i = 0; i < _boundFormulas.Length; i++) state.Slots[Inputs.Count + i] = Interpreter.Number(_boundFormulas[i], state);
-            for (var i = 0; i < _boundRules.Length; i++) state.Slots[Inputs.Count + Formulas.Count + i] = Interpreter.Truth(_boundRules[i], state) ? 1m : 0m;
+            for (var i = 0; i < _boundRules.Length && failedRule < 0; i++)
+            {
+                if (!Interpreter.Truth(_boundRules[i], state)) failedRule = i;
+            }
         }
         catch (OverflowException)
         {
-            return (state.Slots, state.FaultSite, true);
+            return (state.Slots, state.FaultSite, true, failedRule);
         }
-        return (state.Slots, state.FaultSite, false);
+        return (state.Slots, state.FaultSite, false, failedRule);
     }
 
     internal FaultSite Site(int index) => _sites[index];

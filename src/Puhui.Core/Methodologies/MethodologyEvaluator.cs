@@ -15,6 +15,23 @@ public sealed class MethodologyEvaluator
     private readonly EvaluationState _state;
     private readonly bool[] _isSet;
 
+    // Copied out of the methodology into arrays and fields: the hot path reads nothing through interfaces.
+    private readonly decimal[] _min;
+    private readonly decimal[] _max;
+    private readonly decimal[] _default;
+    private readonly bool[] _hasDefault;
+    private readonly string[] _inputNames;
+    private readonly string[] _ruleNames;
+    private readonly int _reductionSlot;
+    private readonly int _acceptedSlot;
+    private readonly long _capPerRecord;
+    private readonly long _capPerPersonDay;
+    private readonly bool _hasDayCap;
+    private readonly GramRounding _rounding;
+    private readonly Func<EvaluationState, int> _program;
+    private readonly Func<EvaluationState, decimal>? _pointsProgram;
+    private readonly bool _pointsIntegral;
+
     internal MethodologyEvaluator(Methodology methodology, PointsRule? points)
     {
         if (points is not null && !ReferenceEquals(points.Methodology, methodology))
@@ -22,7 +39,23 @@ public sealed class MethodologyEvaluator
         _methodology = methodology;
         _points = points;
         _state = new EvaluationState(methodology.SlotCount, methodology.InputNames);
-        _isSet = new bool[methodology.Inputs.Count];
+        var inputs = methodology.Inputs;
+        _isSet = new bool[inputs.Count];
+        _min = inputs.Select(i => i.Min).ToArray();
+        _max = inputs.Select(i => i.Max).ToArray();
+        _default = inputs.Select(i => i.Default ?? 0m).ToArray();
+        _hasDefault = inputs.Select(i => i.Default.HasValue).ToArray();
+        _inputNames = methodology.InputNames;
+        _ruleNames = methodology.Rules.Select(r => r.Name).ToArray();
+        _reductionSlot = methodology.ReductionSlot;
+        _acceptedSlot = methodology.AcceptedSlot;
+        _capPerRecord = methodology.Caps.PerRecord?.Value ?? long.MaxValue;
+        _hasDayCap = methodology.Caps.PerPersonDay.HasValue;
+        _capPerPersonDay = methodology.Caps.PerPersonDay?.Value ?? long.MaxValue;
+        _rounding = methodology.Rounding;
+        _program = methodology.Program;
+        _pointsProgram = points?.Compiled;
+        _pointsIntegral = points?.IsIntegral ?? false;
     }
 
     public Methodology Methodology => _methodology;
@@ -52,62 +85,55 @@ public sealed class MethodologyEvaluator
     /// </summary>
     public Calculation Evaluate(DateOnly day, IBehaviourHistory? history = null, Grams acceptedToday = default)
     {
-        var methodology = _methodology;
         var slots = _state.Slots;
-        var inputs = methodology.Inputs;
+        var isSet = _isSet;
         var rejection = CalculationReason.None;
-        string? subject = null;
-        for (var i = 0; i < _isSet.Length; i++)
+        var subject = -1;
+        for (var i = 0; i < isSet.Length; i++)
         {
-            var input = inputs[i];
-            if (!_isSet[i])
+            if (!isSet[i])
             {
-                if (input.Default is { } fallback) slots[i] = fallback;
-                else if (rejection == CalculationReason.None) { rejection = CalculationReason.Malformed; subject = input.Name; }
+                if (_hasDefault[i]) slots[i] = _default[i];
+                else if (rejection == CalculationReason.None) { rejection = CalculationReason.Malformed; subject = i; }
             }
-            _isSet[i] = false;
-            if (rejection == CalculationReason.None && (slots[i] < input.Min || slots[i] > input.Max))
+            isSet[i] = false;
+            if (rejection == CalculationReason.None && (slots[i] < _min[i] || slots[i] > _max[i]))
             {
                 rejection = CalculationReason.OutOfBounds;
-                subject = input.Name;
+                subject = i;
             }
         }
-        if (rejection != CalculationReason.None) return Calculation.Reject(rejection, subject);
+        if (rejection != CalculationReason.None) return Calculation.Reject(rejection, _inputNames[subject]);
 
         _state.Day = day;
         _state.History = history;
         _state.FaultSite = -1;
-        try
-        {
-            methodology.Program(_state);
-        }
-        catch (OverflowException)
+        var failedRule = RunProgram();
+        if (failedRule == Overflowed)
         {
             _state.Clear();
             return Calculation.Fault(CalculationReason.Overflow, null, -1);
         }
         if (_state.FaultSite >= 0)
         {
-            var site = methodology.Site(_state.FaultSite);
+            var site = _methodology.Site(_state.FaultSite);
             _state.Clear();
             return Calculation.Fault(CalculationReason.DivisionByZero, site.Formula, site.Position);
         }
 
-        var ruleBase = inputs.Count + methodology.Formulas.Count;
-        for (var i = 0; i < methodology.Rules.Count; i++)
+        if (failedRule >= 0)
         {
-            if (slots[ruleBase + i] != 0m) continue;
             _state.Clear();
-            return Calculation.Reject(CalculationReason.Implausible, methodology.Rules[i].Name);
+            return Calculation.Reject(CalculationReason.Implausible, _ruleNames[failedRule]);
         }
 
         long grams = 0;
-        if (methodology.ReductionSlot >= 0)
+        if (_reductionSlot >= 0)
         {
-            var raw = slots[methodology.ReductionSlot];
+            var raw = slots[_reductionSlot];
             if (raw > 0m)
             {
-                var whole = methodology.Rounding switch
+                var whole = _rounding switch
                 {
                     GramRounding.HalfUp => decimal.Round(raw, 0, MidpointRounding.AwayFromZero),
                     GramRounding.HalfEven => decimal.Round(raw, 0, MidpointRounding.ToEven),
@@ -121,11 +147,10 @@ public sealed class MethodologyEvaluator
                 grams = (long)whole;
             }
         }
-        var caps = methodology.Caps;
-        if (caps.PerRecord is { } perRecord && grams > perRecord.Value) grams = perRecord.Value;
-        if (caps.PerPersonDay is { } perDay && grams > 0)
+        if (grams > _capPerRecord) grams = _capPerRecord;
+        if (_hasDayCap && grams > 0)
         {
-            var remaining = perDay.Value - acceptedToday.Value;
+            var remaining = _capPerPersonDay - acceptedToday.Value;
             if (remaining <= 0)
             {
                 _state.Clear();
@@ -135,29 +160,54 @@ public sealed class MethodologyEvaluator
         }
 
         long points = 0;
-        if (_points is not null)
+        if (_pointsProgram is not null)
         {
-            slots[methodology.AcceptedSlot] = grams;
-            decimal value;
-            try
-            {
-                value = _points.Compiled(_state);
-            }
-            catch (OverflowException)
+            slots[_acceptedSlot] = grams;
+            if (!TryRunPoints(_pointsProgram, out var value))
             {
                 _state.Clear();
                 return Calculation.Fault(CalculationReason.Overflow, PointsRule.Name, -1);
             }
             if (_state.FaultSite >= 0)
             {
-                var site = _points.Site(_state.FaultSite);
+                var site = _points!.Site(_state.FaultSite);
                 _state.Clear();
                 return Calculation.Fault(CalculationReason.DivisionByZero, site.Formula, site.Position);
             }
             // Points are whole and never negative; a fractional rule result is truncated, never rounded up.
-            if (value > 0m) points = value >= long.MaxValue ? long.MaxValue : (long)decimal.Truncate(value);
+            if (value > 0m) points = value >= long.MaxValue ? long.MaxValue : (long)(_pointsIntegral ? value : decimal.Truncate(value));
         }
         _state.Clear();
         return Calculation.Accept(new Grams(grams), new Points(points));
+    }
+
+    private const int Overflowed = int.MinValue;
+
+    // The exception handlers live in small methods of their own: a try block in Evaluate would keep its locals
+    // out of registers for the whole method.
+    private int RunProgram()
+    {
+        try
+        {
+            return _program(_state);
+        }
+        catch (OverflowException)
+        {
+            return Overflowed;
+        }
+    }
+
+    private bool TryRunPoints(Func<EvaluationState, decimal> points, out decimal value)
+    {
+        try
+        {
+            value = points(_state);
+            return true;
+        }
+        catch (OverflowException)
+        {
+            value = 0m;
+            return false;
+        }
     }
 }

@@ -28,6 +28,9 @@ public sealed class PointsRule
     public int Steps { get; }
     internal Func<EvaluationState, decimal> Compiled { get; }
 
+    /// <summary>True when the rule's value is always a whole number, so the evaluator need not truncate it.</summary>
+    internal bool IsIntegral { get; private init; }
+
     internal FaultSite Site(int index) => _sites[index];
 
     /// <summary>Checks and compiles a points rule against <paramref name="methodology"/>'s names.</summary>
@@ -44,7 +47,9 @@ public sealed class PointsRule
             var sites = new List<FaultSite>();
             var (bound, type, steps) = UnitChecker.Check(syntax, methodology.Symbols, sites, Name);
             bound = UnitChecker.ToDeclared(bound, type, Unit.One, 0);
-            return new PointsRule(methodology, expression, Compiler.CompileValue(bound), steps, sites.ToArray());
+            var integral = bound is FunctionBound { Function: NumericFunction.Floor or NumericFunction.Ceil or NumericFunction.Round }
+                || (bound is ConstantBound c && c.Value == decimal.Truncate(c.Value));
+            return new PointsRule(methodology, expression, Compiler.CompileValue(bound), steps, sites.ToArray()) { IsIntegral = integral };
         }
         catch (MethodologyException e)
         {

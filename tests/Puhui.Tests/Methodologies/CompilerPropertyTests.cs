@@ -126,7 +126,7 @@ public sealed class CompilerPropertyTests
             var evaluator = methodology.CreateEvaluator();
             for (var i = 0; i < Inputs.Length; i++) evaluator.SetInput(i, c.Values[i]);
             var compiled = evaluator.Evaluate(day);
-            var (slots, faultSite, overflow) = methodology.Interpret(c.Values, day, null);
+            var (slots, faultSite, overflow, _) = methodology.Interpret(c.Values, day, null);
             if (overflow) return compiled.Reason == CalculationReason.Overflow;
             if (faultSite >= 0)
             {
@@ -151,7 +151,7 @@ public sealed class CompilerPropertyTests
         var evaluator = methodology.CreateEvaluator();
         evaluator.SetInput(0, 1m);
         Assert.True(evaluator.Evaluate(day, history).IsAccepted);
-        var (slots, _, _) = methodology.Interpret([1m], day, history);
+        var (slots, _, _, _) = methodology.Interpret([1m], day, history);
         // Days 2..8 back hold 4 and 7: sum 16.5, mean 8.25; days 1..30 back hold 1, 4, 7, …, 28: ten days.
         Assert.Equal(16.5m, evaluator.FormulaValue(0));
         Assert.Equal(8.25m, evaluator.FormulaValue(1));

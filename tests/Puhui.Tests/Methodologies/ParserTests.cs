@@ -43,6 +43,13 @@ public sealed class ParserTests
     [InlineData("ceil(2.1)", "3")]
     [InlineData("ceil(-2.9)", "-2")]
     [InlineData("round(1234 / 1000)", "1")]
+    [InlineData("floor(7 / 2)", "3")]
+    [InlineData("floor(-7 / 2)", "-4")]
+    [InlineData("floor(-8 / 2)", "-4")]
+    [InlineData("floor(7.5 / 2)", "3")]
+    [InlineData("floor(-7 / -2)", "3")]
+    [InlineData("floor(7 / -2)", "-4")]
+    [InlineData("floor(1000000000000000000000 / 3)", "333333333333333333333")]
     public void Rounding_functions_round_half_away_from_zero_and_floor_down(string formula, string expected)
     {
         Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), MethodologyText.Evaluate(formula, "1").Values[0].Value);

@@ -17,28 +17,31 @@ internal static class Compiler
     private static readonly MethodInfo AbsMethod = Helper(nameof(Runtime.Abs));
     private static readonly MethodInfo MinMethod = Helper(nameof(Runtime.Min));
     private static readonly MethodInfo MaxMethod = Helper(nameof(Runtime.Max));
+    private static readonly MethodInfo FloorDivideMethod = Helper(nameof(Runtime.FloorDivide));
     private static readonly MethodInfo HistoryMethod = Helper(nameof(Runtime.History));
     private static readonly FieldInfo SlotsField = typeof(EvaluationState).GetField(nameof(EvaluationState.Slots))!;
 
     private static MethodInfo Helper(string name) =>
         typeof(Runtime).GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new InvalidOperationException(name);
 
-    /// <summary>Compiles assignments <c>slots[target] = value</c>, in order; truth values are stored as 1 or 0.</summary>
-    public static Action<EvaluationState> CompileProgram(IReadOnlyList<(int Slot, Bound Value)> assignments)
+    /// <summary>
+    /// Compiles the methodology's program: the formula assignments <c>slots[target] = value</c> in order, then the
+    /// plausibility rules in order. It returns the index of the first rule that fails, or -1; later rules are not
+    /// evaluated.
+    /// </summary>
+    public static Func<EvaluationState, int> CompileProgram(IReadOnlyList<(int Slot, Bound Value)> assignments, IReadOnlyList<Bound> rules)
     {
         var state = Expression.Parameter(typeof(EvaluationState), "state");
         var slots = Expression.Variable(typeof(decimal[]), "slots");
+        var done = Expression.Label(typeof(int), "done");
         var body = new List<Expression> { Expression.Assign(slots, Expression.Field(state, SlotsField)) };
         var context = new Context(state, slots);
         foreach (var (slot, value) in assignments)
-        {
-            var expression = IsBool(value)
-                ? Expression.Condition(context.Emit(value), Expression.Constant(1m), Expression.Constant(0m))
-                : context.Emit(value);
-            body.Add(Expression.Assign(Expression.ArrayAccess(slots, Expression.Constant(slot)), expression));
-        }
-        body.Add(Expression.Empty());
-        return Expression.Lambda<Action<EvaluationState>>(Expression.Block([slots], body), state).Compile();
+            body.Add(Expression.Assign(Expression.ArrayAccess(slots, Expression.Constant(slot)), context.Emit(value)));
+        for (var i = 0; i < rules.Count; i++)
+            body.Add(Expression.IfThen(Expression.Not(context.Emit(rules[i])), Expression.Return(done, Expression.Constant(i))));
+        body.Add(Expression.Label(done, Expression.Constant(-1)));
+        return Expression.Lambda<Func<EvaluationState, int>>(Expression.Block([slots], body), state).Compile();
     }
 
     /// <summary>Compiles one numeric expression (used for the points rule).</summary>
@@ -61,6 +64,31 @@ internal static class Compiler
         _ => false,
     };
 
+    /// <summary>
+    /// True when 1 / <paramref name="divisor"/> is a terminating decimal of at most 20 fractional digits, i.e. the
+    /// divisor's integer mantissa has no prime factors but 2 and 5, so multiplying by it is exact.
+    /// </summary>
+    internal static bool TryExactReciprocal(decimal divisor, out decimal reciprocal)
+    {
+        reciprocal = 0m;
+        if (divisor == 0m) return false;
+        var mantissa = Math.Abs(divisor) * Pow10(divisor.Scale);
+        var twos = 0;
+        var fives = 0;
+        while (mantissa % 2m == 0m) { mantissa /= 2m; twos++; }
+        while (mantissa % 5m == 0m) { mantissa /= 5m; fives++; }
+        if (mantissa != 1m || Math.Max(twos, fives) > 20) return false;
+        reciprocal = 1m / divisor;
+        return true;
+    }
+
+    private static decimal Pow10(int exponent)
+    {
+        var result = 1m;
+        for (var i = 0; i < exponent; i++) result *= 10m;
+        return result;
+    }
+
     private sealed class Context(ParameterExpression state, ParameterExpression slots)
     {
         public Expression Emit(Bound bound) => bound switch
@@ -75,6 +103,13 @@ internal static class Compiler
                 ArithmeticOperator.Add => Expression.Add(Emit(a.Left), Emit(a.Right)),
                 ArithmeticOperator.Subtract => Expression.Subtract(Emit(a.Left), Emit(a.Right)),
                 ArithmeticOperator.Multiply => Expression.Multiply(Emit(a.Left), Emit(a.Right)),
+                // A constant divisor with an exact decimal reciprocal (10, 0.5, 1000 …) becomes a multiplication,
+                // several times faster and, since the quotient is the same real number, rounded alike; the
+                // interpreter keeps the division, and the property tests hold the two together.
+                ArithmeticOperator.Divide when a.Right is ConstantBound c && TryExactReciprocal(c.Value, out var reciprocal) =>
+                    Expression.Multiply(Emit(a.Left), Expression.Constant(reciprocal)),
+                // Any other constant non-zero divisor cannot fault, so it skips the checked helper.
+                ArithmeticOperator.Divide when a.Right is ConstantBound { Value: not 0m } => Expression.Divide(Emit(a.Left), Emit(a.Right)),
                 ArithmeticOperator.Divide => Expression.Call(DivideMethod, Emit(a.Left), Emit(a.Right), state, Expression.Constant(a.Site)),
                 _ => throw new InvalidOperationException("unknown operator"),
             },
@@ -96,6 +131,11 @@ internal static class Compiler
                 NumericFunction.Max => Expression.Call(MaxMethod, Emit(f.Arguments[0]), Emit(f.Arguments[1])),
                 NumericFunction.Clamp => Expression.Call(ClampMethod, Emit(f.Arguments[0]), Emit(f.Arguments[1]), Emit(f.Arguments[2])),
                 NumericFunction.Round => Expression.Call(RoundMethod, Emit(f.Arguments[0])),
+                // floor(x / n) for a whole constant n, as in points rules (floor(accepted / 10[g])): integer division
+                // when x is a whole number, which is most of the time, instead of a decimal division and a floor.
+                NumericFunction.Floor when f.Arguments[0] is ArithmeticBound { Operator: ArithmeticOperator.Divide, Right: ConstantBound { Value: var n } } division
+                    && n != 0m && n == decimal.Truncate(n) && Math.Abs(n) <= 1_000_000_000_000m =>
+                    Expression.Call(FloorDivideMethod, Emit(division.Left), Expression.Constant((long)n)),
                 NumericFunction.Floor => Expression.Call(FloorMethod, Emit(f.Arguments[0])),
                 NumericFunction.Ceil => Expression.Call(CeilingMethod, Emit(f.Arguments[0])),
                 NumericFunction.Abs => Expression.Call(AbsMethod, Emit(f.Arguments[0])),

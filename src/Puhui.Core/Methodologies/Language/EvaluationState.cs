@@ -50,6 +50,19 @@ internal static class Runtime
 
     public static decimal Floor(decimal value) => decimal.Floor(value);
 
+    /// <summary><c>floor(dividend / divisor)</c> for a whole, non-zero divisor, exact like the decimal form.</summary>
+    public static decimal FloorDivide(decimal dividend, long divisor)
+    {
+        if (dividend.Scale == 0 && dividend is >= -1_000_000_000_000_000_000m and <= 1_000_000_000_000_000_000m)
+        {
+            var whole = (long)dividend;
+            var quotient = whole / divisor;
+            if (whole % divisor != 0 && (whole < 0) != (divisor < 0)) quotient--;
+            return quotient;
+        }
+        return decimal.Floor(dividend / divisor);
+    }
+
     public static decimal Ceiling(decimal value) => decimal.Ceiling(value);
 
     public static decimal Abs(decimal value) => Math.Abs(value);
