@@ -15,8 +15,11 @@ namespace Puhui.Methodologies;
 /// </summary>
 public static partial class MethodologyLoader
 {
+    // Duplicate keys are refused: in a reviewed document, a second `version:` or `value:` silently winning would
+    // make the text say two things.
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .WithDuplicateKeyChecking()
         .Build();
 
     /// <summary>Parses, unit-checks and compiles one methodology file.</summary>
