@@ -108,31 +108,34 @@ public sealed class CompilerPropertyTests
     private static Gen<decimal> InputValue() =>
         Gen.OneOf(Gen.Constant(0m), Gen.Choose(-100000, 100000).Select(i => i / 100m));
 
-    private sealed record Case(string LengthFormula, string NumberFormula, decimal[] Values)
+    private sealed record Case(string LengthFormula, string NumberFormula, string Rule, decimal[] Values)
     {
         public override string ToString() =>
-            $"length: {LengthFormula}\nnumber: {NumberFormula}\ninputs: {string.Join(", ", Values)}";
+            $"length: {LengthFormula}\nnumber: {NumberFormula}\nrule: {Rule}\ninputs: {string.Join(", ", Values)}";
     }
 
     [Fact]
     public void Compiled_delegate_and_interpreter_agree_on_random_well_typed_formulas()
     {
-        var cases = Gen.Sized(size => Zip(Length(Math.Min(size, 12)), Number(Math.Min(size, 12)), InputValue().ArrayOf(Inputs.Length))
-            .Select(p => new Case(p.Item1, p.Item2, p.Item3)));
+        var cases = Gen.Sized(size => Zip(Zip(Length(Math.Min(size, 12)), Number(Math.Min(size, 12))), Truth(Math.Min(size, 8)), InputValue().ArrayOf(Inputs.Length))
+            .Select(p => new Case(p.Item1.Item1, p.Item1.Item2, p.Item2, p.Item3)));
         var property = Prop.ForAll(cases.Where(c => c.Values.Length == Inputs.Length).ToArbitrary(), c =>
         {
-            var methodology = MethodologyText.Load(Inputs, ("len", "m", c.LengthFormula), ("num", "1", c.NumberFormula));
+            var methodology = MethodologyLoader.Parse(MethodologyText.Formulas(
+                Inputs, [("len", "m", c.LengthFormula), ("num", "1", c.NumberFormula)],
+                rules: $"  rule: {{ rule: {MethodologyText.Quote(c.Rule)} }}\n"));
             var day = new DateOnly(2025, 1, 1);
             var evaluator = methodology.CreateEvaluator();
             for (var i = 0; i < Inputs.Length; i++) evaluator.SetInput(i, c.Values[i]);
             var compiled = evaluator.Evaluate(day);
-            var (slots, faultSite, overflow, _) = methodology.Interpret(c.Values, day, null);
+            var (slots, faultSite, overflow, failedRule) = methodology.Interpret(c.Values, day, null);
             if (overflow) return compiled.Reason == CalculationReason.Overflow;
             if (faultSite >= 0)
             {
                 var site = methodology.Site(faultSite);
                 return compiled.Reason == CalculationReason.DivisionByZero && compiled.Subject == site.Formula && compiled.Position == site.Position;
             }
+            if (failedRule >= 0) return compiled.Reason == CalculationReason.Implausible && compiled.Subject == "rule";
             return compiled.IsAccepted
                 && evaluator.FormulaValue(0) == slots[Inputs.Length]
                 && evaluator.FormulaValue(1) == slots[Inputs.Length + 1];
