@@ -57,13 +57,6 @@ internal static class Compiler
         return Expression.Lambda<Func<EvaluationState, decimal>>(body, state).Compile();
     }
 
-    internal static bool IsBool(Bound bound) => bound switch
-    {
-        BoolConstantBound or NotBound or CompareBound or LogicBound => true,
-        IfBound i => IsBool(i.WhenTrue),
-        _ => false,
-    };
-
     /// <summary>
     /// True when 1 / <paramref name="divisor"/> is a terminating decimal of at most 20 fractional digits, i.e. the
     /// divisor's integer mantissa has no prime factors but 2 and 5, so multiplying by it is exact.
