@@ -73,6 +73,7 @@ internal static class MethodologyCommand
 
     private static int Check(string path)
     {
+        path = Resolve(path);
         string[] files;
         if (File.Exists(path)) files = [path];
         else if (Directory.Exists(path)) files = MethodologyFiles(path);
@@ -222,6 +223,21 @@ internal static class MethodologyCommand
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// A relative path that does not exist here is looked for above the current directory too, because
+    /// <c>dotnet run --project src/Puhui</c> runs in the project's directory, not the repository root.
+    /// </summary>
+    private static string Resolve(string path)
+    {
+        if (File.Exists(path) || Directory.Exists(path) || Path.IsPathRooted(path)) return path;
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()).Parent; dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
+        }
+        return path;
     }
 
     /// <summary>The nearest <c>methodologies/</c> directory at or above the current directory.</summary>
