@@ -103,6 +103,7 @@ public sealed class Methodology
         _sites = sites.ToArray();
         Program = Compiler.CompileProgram(assignments, _boundRules);
         EvaluationSteps = steps;
+        ProgramSteps = steps;
         if (pointsExpression is not null)
         {
             Points = PointsRule.Compile(pointsExpression, this);
@@ -142,6 +143,9 @@ public sealed class Methodology
 
     /// <summary>False for points-only templates, which credit no reduction (JS 33).</summary>
     public bool HasReduction => ReductionSlot >= 0;
+
+    /// <summary>Steps of the formulas and rules alone, which any points rule adds to.</summary>
+    internal int ProgramSteps { get; }
 
     internal string[] InputNames { get; }
     internal int SlotCount { get; }

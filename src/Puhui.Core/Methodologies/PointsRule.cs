@@ -1,3 +1,4 @@
+using System.Globalization;
 using Puhui.Methodologies.Language;
 
 namespace Puhui.Methodologies;
@@ -47,6 +48,9 @@ public sealed class PointsRule
             var sites = new List<FaultSite>();
             var (bound, type, steps) = UnitChecker.Check(syntax, methodology.Symbols, sites, Name);
             bound = UnitChecker.ToDeclared(bound, type, Unit.One, 0);
+            if (methodology.ProgramSteps + steps > MethodologyLimits.EvaluationStepsMax)
+                throw new MethodologyException("", null, null, string.Create(CultureInfo.InvariantCulture,
+                    $"with this points rule evaluation takes {methodology.ProgramSteps + steps} steps, more than the limit of {MethodologyLimits.EvaluationStepsMax}"));
             var integral = bound is FunctionBound { Function: NumericFunction.Floor or NumericFunction.Ceil or NumericFunction.Round }
                 || (bound is ConstantBound c && c.Value == decimal.Truncate(c.Value));
             return new PointsRule(methodology, expression, Compiler.CompileValue(bound), steps, sites.ToArray()) { IsIntegral = integral };

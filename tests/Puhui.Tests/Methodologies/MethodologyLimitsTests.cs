@@ -48,6 +48,16 @@ public sealed class MethodologyLimitsTests
         Assert.Contains("10001 steps", error.Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_policy_points_rule_counts_towards_the_evaluation_steps()
+    {
+        var atLimit = MethodologyLoader.Parse(StepsMethodology(89));
+        Assert.NotNull(PointsRule.Compile("1", atLimit));
+        var error = Assert.Throws<MethodologyException>(() => PointsRule.Compile("1 + 1", atLimit));
+        Assert.Equal("points", error.FormulaName);
+        Assert.Contains("10002 steps", error.Problem, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("sum_prev(a, 366, 0)", true)]
     [InlineData("avg_prev(a, 365, 1)", true)]
