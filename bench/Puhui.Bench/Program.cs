@@ -1,13 +1,17 @@
 using Puhui.Bench;
 
+// One mode per benchmark, chosen by the first argument.
 return args.FirstOrDefault() switch
 {
     "ledger" => await LedgerBench.RunAsync(args[1..]),
+    "methodology" => MethodologyBench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Puhui.Bench -- ledger [--store sqlite|postgres] [--transactions N] [--group N]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Puhui.Bench -- <mode> [options]");
+    Console.Error.WriteLine("  ledger [--store sqlite|postgres] [--transactions N] [--group N]");
+    Console.Error.WriteLine("  methodology");
     return 2;
 }

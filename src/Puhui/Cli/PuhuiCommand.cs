@@ -18,5 +18,6 @@ internal static class PuhuiCommand
         yield return MigrateCommand.Create();
         yield return AuditCommand.Create();
         yield return DemoCommand.Create();
+        yield return MethodologyCommand.Create();
     }
 }
