@@ -150,13 +150,19 @@ public sealed partial class LedgerStore : IAsyncDisposable
 
     // ---- batches ------------------------------------------------------------------------------------
 
-    /// <summary>Creates a batch, or returns the existing one with the same code.</summary>
+    /// <summary>
+    /// Creates a batch, or returns the existing one with the same code. A batch that names a methodology version
+    /// the store holds freezes that version (<see cref="Methodologies.MethodologyStore"/>): from then on its
+    /// reductions were computed by exactly that text.
+    /// </summary>
     public async Task<Batch> CreateBatchAsync(NewBatch request, CancellationToken ct = default)
     {
         if (request.Problem() is { } problem) throw new ArgumentException(problem, nameof(request));
         await using var connection = await _dialect.OpenAsync(ct);
         var existing = await FindBatchAsync(connection, "code = @key", request.Code, ct);
         if (existing is not null) return existing;
+        if (request.MethodologyId.Length > 0)
+            await Methodologies.MethodologyStore.MarkUsedAsync(connection, null, request.MethodologyId, request.MethodologyVersion, Now(), ct);
         const string sql = "INSERT INTO batches (code, origin, origin_ref, methodology_id, methodology_version, class, vintage, region, created_us) "
             + "VALUES (@code, @origin, @ref, @mid, @mver, @class, @vintage, @region, @at) ON CONFLICT (code) DO NOTHING";
         await using (var cmd = Sql.Command(connection, null, sql)

@@ -15,10 +15,12 @@ internal static class MethodologyCommand
 
     public static Command Create()
     {
-        var command = new Command("methodology", "方法学：检查、计算、列出 / methodologies: check, calculate, list");
+        var command = new Command("methodology", "方法学：检查、计算、列出、导入、版本 / methodologies: check, calculate, list, import, versions");
         command.Subcommands.Add(CreateCheck());
         command.Subcommands.Add(CreateCalc());
         command.Subcommands.Add(CreateList());
+        command.Subcommands.Add(MethodologyStoreCommands.CreateImport());
+        command.Subcommands.Add(MethodologyStoreCommands.CreateVersions());
         return command;
     }
 
@@ -229,7 +231,7 @@ internal static class MethodologyCommand
     /// A relative path that does not exist here is looked for above the current directory too, because
     /// <c>dotnet run --project src/Puhui</c> runs in the project's directory, not the repository root.
     /// </summary>
-    private static string Resolve(string path)
+    internal static string Resolve(string path)
     {
         if (File.Exists(path) || Directory.Exists(path) || Path.IsPathRooted(path)) return path;
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()).Parent; dir is not null; dir = dir.Parent)
@@ -251,7 +253,7 @@ internal static class MethodologyCommand
         return null;
     }
 
-    private static string[] MethodologyFiles(string directory) =>
+    internal static string[] MethodologyFiles(string directory) =>
         Directory.GetFiles(directory, "*.yaml").Concat(Directory.GetFiles(directory, "*.yml")).Order(StringComparer.Ordinal).ToArray();
 
     private static bool TrySplit(string text, out string name, out string value)

@@ -40,3 +40,28 @@ public class AuditCommandTests
         Assert.NotEqual(0, unknown.ExitCode);
     }
 }
+
+public class MethodologyImportCommandTests
+{
+    [Fact]
+    public async Task Importing_the_library_stores_every_version_and_a_second_import_changes_nothing()
+    {
+        var db = await TestStores.CreateSettingAsync(StoreKind.Sqlite);
+        var library = Methodologies.MethodologyText.LibraryDirectory();
+        var first = await PuhuiProcess.RunAsync("methodology", "import", library, "--db", db);
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("已存入 / stored", first.Output, StringComparison.Ordinal);
+
+        var again = await PuhuiProcess.RunAsync("methodology", "import", library, "--db", db);
+        Assert.True(again.ExitCode == 0, again.Output + again.Error);
+        Assert.DoesNotContain("已存入 / stored  ", again.Output, StringComparison.Ordinal);
+        Assert.Contains("未变 / unchanged", again.Output, StringComparison.Ordinal);
+
+        var versions = await PuhuiProcess.RunAsync("methodology", "versions", "--db", db);
+        Assert.True(versions.ExitCode == 0, versions.Output + versions.Error);
+        await using var ledger = await LedgerStore.OpenAsync(db);
+        var stored = await new Puhui.Storage.Methodologies.MethodologyStore(ledger.Dialect).ListAsync();
+        Assert.Equal(Directory.GetFiles(library, "*.yaml").Length, stored.Count);
+        Assert.Contains(stored, m => m.MethodologyId == "household-electricity" && m.FirstUsedAt is null);
+    }
+}
