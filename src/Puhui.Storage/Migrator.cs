@@ -20,13 +20,40 @@ public static class Migrator
             .ToList();
 
         await using var connection = await dialect.OpenAsync(ct);
+        if (dialect.Kind == StoreKind.Postgres)
+        {
+            // Processes migrating at once wait for each other here, before even the bookkeeping table is created:
+            // concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalogue. The lock belongs to
+            // this session and ends with it.
+            await using var lockCmd = Sql.Command(connection, null, $"SELECT pg_advisory_lock({MigrationLock})");
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        }
+
+        try
+        {
+            return await ApplyAsync(dialect, connection, assembly, scripts, ct);
+        }
+        finally
+        {
+            if (dialect.Kind == StoreKind.Postgres)
+            {
+                await using var unlock = Sql.Command(connection, null, $"SELECT pg_advisory_unlock({MigrationLock})");
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private const long MigrationLock = 7_421_001;
+
+    private static async Task<IReadOnlyList<string>> ApplyAsync(SqlDialect dialect, DbConnection connection, Assembly assembly, List<(string Resource, string Name)> scripts, CancellationToken ct)
+    {
         await using (var create = Sql.Command(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)"))
             await create.ExecuteNonQueryAsync(ct);
 
         var applied = new List<string>();
         foreach (var (resource, name) in scripts)
         {
-            await using var tx = await dialect.BeginAppendOrDdlAsync(connection, ct);
+            await using var tx = dialect.Kind == StoreKind.Postgres ? await connection.BeginTransactionAsync(ct) : await dialect.BeginAppendAsync(connection, ct);
             await using (var check = Sql.Command(connection, tx, "SELECT COUNT(*) FROM schema_migrations WHERE name = @name").With("@name", name))
             {
                 if (Convert.ToInt64(await check.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) > 0)
@@ -46,20 +73,6 @@ public static class Migrator
         }
 
         return applied;
-    }
-
-    private static async Task<DbTransaction> BeginAppendOrDdlAsync(this SqlDialect dialect, DbConnection connection, CancellationToken ct)
-    {
-        if (dialect.Kind == StoreKind.Postgres)
-        {
-            var tx = await connection.BeginTransactionAsync(ct);
-            // Two processes migrating at once wait for each other instead of racing on the same script.
-            await using var lockCmd = Sql.Command(connection, tx, "SELECT pg_advisory_xact_lock(7421001)");
-            await lockCmd.ExecuteNonQueryAsync(ct);
-            return tx;
-        }
-
-        return await dialect.BeginAppendAsync(connection, ct);
     }
 
     private static async Task<string> ReadAsync(Assembly assembly, string resource)

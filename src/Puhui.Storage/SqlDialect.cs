@@ -100,7 +100,7 @@ internal sealed class SqliteDialect : SqlDialect
         await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();
         // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
-        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -65536;";
+        pragma.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }
