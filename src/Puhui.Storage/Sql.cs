@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using Npgsql;
 
 namespace Puhui.Storage;
 
@@ -29,81 +30,62 @@ internal static class Sql
 
     /// <summary>
     /// Inserts rows the fastest way each database offers: on PostgreSQL one statement that unnests one array
-    /// parameter per column; on SQLite one prepared statement per row, or, when rows are returned, one statement
-    /// over a JSON array of the rows. <paramref name="suffix"/> follows the statement (e.g. an
-    /// ON CONFLICT clause). Values must be long, int, string or byte[], the same type down each column.
-    /// Returns the number of rows the database reports as inserted or updated. When <paramref name="returned"/>
-    /// is given, the suffix ends in a RETURNING clause and each returned row is handed to it.
+    /// parameter per column; on SQLite one prepared statement executed per row, only rebinding values.
+    /// <paramref name="suffix"/> follows the statement (e.g. an ON CONFLICT clause). Values must be long, int,
+    /// string or byte[], the same type down each column. Returns the number of rows inserted or updated.
     /// </summary>
     public static async Task<int> InsertRowsAsync<T>(DbConnection connection, DbTransaction? tx, string table, string[] columns, IReadOnlyList<T> rows,
-        Func<T, int, object?> value, string suffix, CancellationToken ct, Action<DbDataReader>? returned = null)
+        Func<T, int, object?> value, string suffix, CancellationToken ct)
     {
         if (rows.Count == 0) return 0;
-        if (connection is Npgsql.NpgsqlConnection)
+        if (connection is NpgsqlConnection)
         {
             await using var cmd = Command(connection, tx, "");
-            var selects = new StringBuilder();
-            for (var c = 0; c < columns.Length; c++)
-            {
-                var array = ColumnArray(rows, value, c, out var sqlType);
-                if (c > 0) selects.Append(", ");
-                selects.Append(CultureInfo.InvariantCulture, $"@c{c}::{sqlType}[]");
-                cmd.With("@c" + c.ToString(CultureInfo.InvariantCulture), array);
-            }
-
-            cmd.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) SELECT * FROM unnest({selects}){suffix}";
-            return await ExecuteAsync(cmd, returned, ct);
+            cmd.CommandText = UnnestInsert(table, columns, rows, value, suffix, (name, array) => cmd.With(name, array));
+            return await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        if (returned is null)
+        await using var insert = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}");
+        var parameters = new DbParameter[columns.Length];
+        for (var c = 0; c < columns.Length; c++)
         {
-            // SQLite: one prepared statement, executed per row, only rebinding values: for plain inserts nothing is cheaper.
-            await using var cmd = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}");
-            var parameters = new DbParameter[columns.Length];
-            for (var c = 0; c < columns.Length; c++)
-            {
-                parameters[c] = cmd.CreateParameter();
-                parameters[c].ParameterName = "@c" + c.ToString(CultureInfo.InvariantCulture);
-                cmd.Parameters.Add(parameters[c]);
-            }
-
-            await cmd.PrepareAsync(ct);
-            var affected = 0;
-            foreach (var row in rows)
-            {
-                for (var c = 0; c < columns.Length; c++) parameters[c].Value = value(row, c) ?? DBNull.Value;
-                affected += await cmd.ExecuteNonQueryAsync(ct);
-            }
-
-            return affected;
+            parameters[c] = insert.CreateParameter();
+            parameters[c].ParameterName = "@c" + c.ToString(CultureInfo.InvariantCulture);
+            insert.Parameters.Add(parameters[c]);
         }
 
+        await insert.PrepareAsync(ct);
+        var affected = 0;
+        foreach (var row in rows)
         {
-            // SQLite with RETURNING: one statement over a JSON array of rows, so that one reader returns them all.
-            var json = new StringBuilder(rows.Count * columns.Length * 24);
-            var selects = new string[columns.Length];
-            json.Append('[');
-            for (var r = 0; r < rows.Count; r++)
-            {
-                if (r > 0) json.Append(',');
-                json.Append('[');
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    if (c > 0) json.Append(',');
-                    var v = value(rows[r], c);
-                    AppendJson(json, v);
-                    selects[c] ??= v is byte[] ? $"unhex(value ->> {c.ToString(CultureInfo.InvariantCulture)})" : $"value ->> {c.ToString(CultureInfo.InvariantCulture)}";
-                }
-
-                json.Append(']');
-            }
-
-            json.Append(']');
-            // "WHERE true" keeps SQLite from reading an ON CONFLICT suffix as part of the SELECT.
-            await using var cmd = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) SELECT {string.Join(", ", selects)} FROM json_each(@rows) WHERE true{suffix}")
-                .With("@rows", json.ToString());
-            return await ExecuteAsync(cmd, returned, ct);
+            for (var c = 0; c < columns.Length; c++) parameters[c].Value = value(row, c) ?? DBNull.Value;
+            affected += await insert.ExecuteNonQueryAsync(ct);
         }
+
+        return affected;
+    }
+
+    /// <summary>PostgreSQL: adds the same insert to a batch, so that several statements travel in one round trip.</summary>
+    public static void AddInsert<T>(NpgsqlBatch batch, string table, string[] columns, IReadOnlyList<T> rows, Func<T, int, object?> value, string suffix)
+    {
+        if (rows.Count == 0) return;
+        var command = new NpgsqlBatchCommand();
+        command.CommandText = UnnestInsert(table, columns, rows, value, suffix, (name, array) => command.Parameters.AddWithValue(name, array));
+        batch.BatchCommands.Add(command);
+    }
+
+    private static string UnnestInsert<T>(string table, string[] columns, IReadOnlyList<T> rows, Func<T, int, object?> value, string suffix, Action<string, Array> addParameter)
+    {
+        var selects = new StringBuilder();
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var array = ColumnArray(rows, value, c, out var sqlType);
+            if (c > 0) selects.Append(", ");
+            selects.Append(CultureInfo.InvariantCulture, $"@c{c}::{sqlType}[]");
+            addParameter("c" + c.ToString(CultureInfo.InvariantCulture), array);
+        }
+
+        return $"INSERT INTO {table} ({string.Join(", ", columns)}) SELECT * FROM unnest({selects}){suffix}";
     }
 
     private static void AppendJson(StringBuilder json, object? value)
@@ -127,30 +109,16 @@ internal static class Sql
         }
     }
 
-    private static async Task<int> ExecuteAsync(DbCommand cmd, Action<DbDataReader>? returned, CancellationToken ct)
-    {
-        if (returned is null) return await cmd.ExecuteNonQueryAsync(ct);
-        var count = 0;
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            returned(reader);
-            count++;
-        }
-
-        return count;
-    }
-
     /// <summary>
     /// Runs <paramref name="select"/> for every key, matching <paramref name="keyColumns"/>, and hands each
-    /// found row to <paramref name="row"/>. PostgreSQL joins one array parameter per key column; SQLite runs
-    /// one prepared statement per key, which on an embedded database is faster than any large statement.
+    /// found row to <paramref name="row"/>. PostgreSQL probes the index once per element of one array
+    /// parameter per key column; SQLite once per element of one JSON array parameter.
     /// </summary>
     public static async Task LookupAsync<T>(DbConnection connection, DbTransaction? tx, string select, string[] keyColumns, IReadOnlyList<T> keys,
         Func<T, int, object> keyValue, Action<DbDataReader> row, CancellationToken ct)
     {
         if (keys.Count == 0) return;
-        if (connection is Npgsql.NpgsqlConnection)
+        if (connection is NpgsqlConnection)
         {
             // A lateral probe per key keeps the planner on the index however many keys there are.
             await using var cmd = Command(connection, tx, "");
@@ -205,7 +173,7 @@ internal static class Sql
     {
         if (keys.Count == 0) return;
         DbCommand cmd;
-        if (connection is Npgsql.NpgsqlConnection)
+        if (connection is NpgsqlConnection)
         {
             cmd = Command(connection, tx, $"SELECT k.id, ({scalar}) FROM unnest(@keys::bigint[]) AS k(id)").With("@keys", keys.ToArray());
         }
