@@ -39,6 +39,24 @@ public abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public abstract Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct);
 
+    /// <summary>Like <see cref="BeginAppendAsync"/>, and returns the chain head, in the same round trip where the database allows.</summary>
+    public virtual async Task<(DbTransaction Transaction, long HeadSeq, byte[] HeadHash)> BeginAppendReadingHeadAsync(DbConnection connection, CancellationToken ct)
+    {
+        var tx = await BeginAppendAsync(connection, ct);
+        var (seq, hash) = await ReadHeadAsync(connection, tx, "", ct);
+        return (tx, seq, hash);
+    }
+
+    private protected static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(DbConnection connection, DbTransaction tx, string lockClause, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1" + lockClause;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The ledger head is missing: run puhui migrate.");
+        return (r.GetInt64(0), (byte[])r.GetValue(1));
+    }
+
     /// <summary>Begins a read-only transaction that sees one consistent snapshot and never blocks writers.</summary>
     public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
 
@@ -105,12 +123,10 @@ internal sealed class SqliteDialect : SqlDialect
         return connection;
     }
 
-    public override async Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct)
+    public override Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct)
     {
         // BEGIN IMMEDIATE takes the database's write lock now, so the balances read next cannot change under us.
-        var tx = ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false);
-        await Task.CompletedTask;
-        return tx;
+        return Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
     }
 
     public override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct)
@@ -151,15 +167,15 @@ internal sealed class PostgresDialect : SqlDialect
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 
     public override async Task<DbTransaction> BeginAppendAsync(DbConnection connection, CancellationToken ct)
+        => (await BeginAppendReadingHeadAsync(connection, ct)).Transaction;
+
+    public override async Task<(DbTransaction Transaction, long HeadSeq, byte[] HeadHash)> BeginAppendReadingHeadAsync(DbConnection connection, CancellationToken ct)
     {
         var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
         // Every appender queues on this row lock, across processes; under READ COMMITTED each later
         // statement then sees everything committed before the lock was granted.
-        cmd.CommandText = "SELECT last_seq FROM ledger_head WHERE id = 1 FOR UPDATE";
-        await cmd.ExecuteScalarAsync(ct);
-        return tx;
+        var (seq, hash) = await ReadHeadAsync(connection, tx, " FOR UPDATE", ct);
+        return (tx, seq, hash);
     }
 
     public override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct)

@@ -81,7 +81,9 @@ public sealed class TransactionBuilder
             if (p.Asset == Asset.Cny && (p.Batch is not null || p.Lot is not null)) throw new LedgerInvariantException("A yuan posting has no batch or lot.");
             if (p.Lot is not null && p.Batch is null) throw new LedgerInvariantException("A lot posting names the lot's batch.");
             var key = (p.Asset, p.Batch?.Value ?? 0);
-            sums[key] = checked(sums.GetValueOrDefault(key) + p.Amount);
+            if (!TryAdd(sums.GetValueOrDefault(key), p.Amount, out var sum))
+                throw new LedgerInvariantException($"Postings of {p.Asset.Code()} overflow a 64-bit sum.");
+            sums[key] = sum;
         }
 
         foreach (var ((asset, batch), sum) in sums)
@@ -94,6 +96,13 @@ public sealed class TransactionBuilder
         var at = OccurredAt.ToUniversalTime();
         at = new DateTimeOffset(at.Ticks - at.Ticks % 10, TimeSpan.Zero);
         return new Transaction(Id ?? TransactionId.New(at), IdempotencyKey, Kind, at, Actor, Reference, _postings.ToArray());
+    }
+
+    private static bool TryAdd(long a, long b, out long sum)
+    {
+        sum = unchecked(a + b);
+        // Overflow happened exactly when both operands share a sign that the result does not.
+        return ((a ^ sum) & (b ^ sum)) >= 0;
     }
 
     private static void RequireDistinct(AccountId from, LotId? fromLot, AccountId to, LotId? toLot)

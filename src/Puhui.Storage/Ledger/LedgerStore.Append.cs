@@ -65,9 +65,8 @@ public sealed partial class LedgerStore
     private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[] group, bool lookUpKeys, CancellationToken ct)
     {
         await using var connection = await _dialect.OpenAsync(ct);
-        await using var dbTx = await _dialect.BeginAppendAsync(connection, ct);
-
-        var (lastSeq, lastHash) = await ReadHeadAsync(connection, dbTx, ct);
+        var (dbTx, lastSeq, lastHash) = await _dialect.BeginAppendReadingHeadAsync(connection, ct);
+        await using var disposeTx = dbTx;
         var (headSeq, headHash) = (lastSeq, lastHash);
         await LoadReferencesAsync(connection, dbTx, group, ct);
         var seen = lookUpKeys ? await FindKeysAsync(connection, dbTx, group, ct) : [];

@@ -135,7 +135,14 @@ public sealed partial class LedgerStore
                 foreach (var p in tx.Postings)
                 {
                     var key = BalanceKey.Of(p);
-                    var after = computed.GetValueOrDefault(key) + p.Amount;
+                    var before = computed.GetValueOrDefault(key);
+                    var after = unchecked(before + p.Amount);
+                    if (((before ^ after) & (p.Amount ^ after)) < 0)
+                    {
+                        Problem($"{at}: account {p.Account} {p.Asset.Code()} overflows a 64-bit balance");
+                        break;
+                    }
+
                     computed[key] = after;
                     lastOfKey[key] = seq;
                     if (after < 0 && !accounts[p.Account.Value].Traits.IsSource)
@@ -178,7 +185,7 @@ public sealed partial class LedgerStore
         var totals = Totals(computed, accounts);
         foreach (var t in totals)
         {
-            var sum = t.Issued - t.Held - t.Redeemed - t.Expired - t.Retired - t.Other;
+            var sum = unchecked(t.Issued - t.Held - t.Redeemed - t.Expired - t.Retired - t.Other);
             if (sum != 0) Problem($"{t.Asset.Code()}{(t.Batch is { } b ? $" batch {b}" : "")}: issued {t.Issued} ≠ held + redeemed + expired + retired + other by {sum}");
         }
 
@@ -196,12 +203,16 @@ public sealed partial class LedgerStore
         {
             var t = CollectionsMarshalGet(totals, (key.Asset, key.Batch));
             var (traits, code) = accounts[key.Account];
-            if (traits.IsSource) t[0] -= amount;
-            else if (traits.Kind != AccountKind.System) t[1] += amount;
-            else if (code == SystemAccounts.Redeemed) t[2] += amount;
-            else if (code == SystemAccounts.Expired) t[3] += amount;
-            else if (code == SystemAccounts.Retired) t[4] += amount;
-            else t[5] += amount;
+            // Totals of a tampered journal may not fit; the problems above already say so, the totals must not throw.
+            unchecked
+            {
+                if (traits.IsSource) t[0] -= amount;
+                else if (traits.Kind != AccountKind.System) t[1] += amount;
+                else if (code == SystemAccounts.Redeemed) t[2] += amount;
+                else if (code == SystemAccounts.Expired) t[3] += amount;
+                else if (code == SystemAccounts.Retired) t[4] += amount;
+                else t[5] += amount;
+            }
         }
 
         return totals.Select(t => new AssetTotals((Asset)t.Key.Asset, t.Key.Batch == 0 ? null : new BatchId(t.Key.Batch), t.Value[0], t.Value[1], t.Value[2], t.Value[3], t.Value[4], t.Value[5])).ToList();

@@ -55,4 +55,30 @@ public class CanonicalEncodingTests
         var restored = Transaction.Restore(a.Id, a.IdempotencyKey, a.Kind, a.OccurredAt, a.Actor, a.Reference, a.Postings);
         Assert.Equal(CanonicalEncoding.Encode(a), CanonicalEncoding.Encode(restored));
     }
+
+    [Fact]
+    public void Decoding_any_single_changed_bit_either_succeeds_or_names_the_problem()
+    {
+        var bytes = CanonicalEncoding.Encode(Sample());
+        for (var at = 0; at < bytes.Length; at++)
+        {
+            for (var bit = 0; bit < 8; bit++)
+            {
+                var changed = (byte[])bytes.Clone();
+                changed[at] ^= (byte)(1 << bit);
+                try
+                {
+                    var decoded = CanonicalEncoding.Decode(changed);
+                    Assert.Equal(changed, CanonicalEncoding.Encode(decoded));
+                }
+                catch (CanonicalEncodingException)
+                {
+                    // Refused with a reason: what stored evidence that does not decode must produce.
+                }
+            }
+        }
+
+        Assert.Throws<CanonicalEncodingException>(() => CanonicalEncoding.Decode(bytes.AsSpan(0, bytes.Length - 1)));
+        Assert.Throws<CanonicalEncodingException>(() => CanonicalEncoding.Decode([.. bytes, 0]));
+    }
 }

@@ -17,7 +17,7 @@ public class AuditTamperTests
     private static readonly string[] JournalColumns = ["tx_id", "idempotency_key", "request_hash", "kind", "occurred_us", "body", "links", "hash", "seq"];
 
     [Fact]
-    public void Any_changed_byte_of_a_journal_row_fails_the_audit_naming_that_row_on_sqlite() => Check(StoreKind.Sqlite, 150);
+    public void Any_changed_byte_of_a_journal_row_fails_the_audit_naming_that_row_on_sqlite() => Check(StoreKind.Sqlite, 300);
 
     [PostgresFact]
     public void Any_changed_byte_of_a_journal_row_fails_the_audit_naming_that_row_on_postgres() => Check(StoreKind.Postgres, 40);
