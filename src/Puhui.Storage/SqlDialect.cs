@@ -47,7 +47,8 @@ public abstract class SqlDialect : IAsyncDisposable
         return (tx, seq, hash);
     }
 
-    private protected static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(DbConnection connection, DbTransaction tx, string lockClause, CancellationToken ct)
+    /// <summary>Reads the chain head: the number of transactions and the last one's hash.</summary>
+    internal static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(DbConnection connection, DbTransaction? tx, string lockClause, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;

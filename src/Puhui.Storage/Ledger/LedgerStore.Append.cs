@@ -194,14 +194,6 @@ public sealed partial class LedgerStore
         return null;
     }
 
-    private static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
-    {
-        await using var cmd = Sql.Command(connection, tx, "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1");
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The ledger head is missing: run puhui migrate.");
-        return (r.GetInt64(0), (byte[])r.GetValue(1));
-    }
-
     private static async Task<Dictionary<string, (long Seq, byte[] RequestHash)>> FindKeysAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
     {
         var found = new Dictionary<string, (long, byte[])>(StringComparer.Ordinal);
@@ -233,7 +225,6 @@ public sealed partial class LedgerStore
             r => _lots[r.GetInt64(0)] = new PointLot(new LotId(r.GetInt64(0)), new AccountId(r.GetInt64(1)), new BatchId(r.GetInt64(2)), ParseDay(r.GetString(3)), ParseDay(r.GetString(4))), ct);
         await Sql.LookupAsync(connection, tx, "SELECT id FROM batches", ["id"], batches.ToList(), static (id, _) => id, r => _batches[r.GetInt64(0)] = true, ct);
     }
-
 
     /// <summary>
     /// The current amounts of every balance the group touches and the newest transaction of every account whose

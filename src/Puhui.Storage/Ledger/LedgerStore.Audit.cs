@@ -178,7 +178,7 @@ public sealed partial class LedgerStore
             if (!stored.ContainsKey(key)) Problem($"balance {Describe(key)}: missing, journal gives {amount}");
         }
 
-        var (headSeq, headHash) = await ReadHeadAsync(connection, snapshot, ct);
+        var (headSeq, headHash) = await SqlDialect.ReadHeadAsync(connection, snapshot, "", ct);
         if (headSeq != expectedSeq) Problem($"ledger head: says {headSeq} transactions, journal holds {expectedSeq}");
         else if (!chainBroken && !headHash.AsSpan().SequenceEqual(hash)) Problem("ledger head: its hash is not the last transaction's");
 

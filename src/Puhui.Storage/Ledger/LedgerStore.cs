@@ -414,10 +414,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
     public async Task<(long Sequence, byte[] Hash)> GetHeadAsync(CancellationToken ct = default)
     {
         await using var connection = await _dialect.OpenAsync(ct);
-        await using var cmd = Sql.Command(connection, null, "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1");
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The ledger head is missing: run puhui migrate.");
-        return (r.GetInt64(0), (byte[])r.GetValue(1));
+        return await SqlDialect.ReadHeadAsync(connection, null, "", ct);
     }
 
     private async Task<StoredTransaction?> LoadOneAsync(DbConnection connection, string where, object key, CancellationToken ct)
