@@ -39,12 +39,12 @@ internal static class DemoCommand
             }
             else
             {
-                tally = null!;
-                await AnsiConsole.Progress().StartAsync(async progress =>
+                tally = await AnsiConsole.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask("账本负载 / Ledger workload", maxValue: Math.Max(1, options.Operations));
-                    tally = await new DemoWorkload(store, options).RunAsync(new Progress<int>(done => task.Value = done), ct);
+                    var done = await new DemoWorkload(store, options).RunAsync(new Progress<int>(count => task.Value = count), ct);
                     task.Value = task.MaxValue;
+                    return done;
                 });
             }
 

@@ -140,15 +140,3 @@ public class AuditTamperTests
         return cmd;
     }
 }
-
-internal static class CommandExtensions
-{
-    public static DbCommand With(this DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-        return cmd;
-    }
-}
