@@ -147,6 +147,12 @@ public sealed class Methodology
     /// <summary>Steps of the formulas and rules alone, which any points rule adds to.</summary>
     internal int ProgramSteps { get; }
 
+    /// <summary>
+    /// The most days before a record's day that its formulas, rules or points rule read through history functions
+    /// (window plus skipped days); 0 when the methodology reads no history. Ingestion loads this many days.
+    /// </summary>
+    public int HistoryLookbackDays { get; private set; }
+
     internal string[] InputNames { get; }
     internal int SlotCount { get; }
     internal int ReductionSlot { get; }
@@ -260,7 +266,9 @@ public sealed class Methodology
         try
         {
             var syntax = Parser.Parse(expression);
-            return UnitChecker.Check(syntax, _symbols, sites, name);
+            var checkedFormula = UnitChecker.Check(syntax, _symbols, sites, name, out var lookback);
+            HistoryLookbackDays = Math.Max(HistoryLookbackDays, lookback);
+            return checkedFormula;
         }
         catch (MethodologyException e)
         {

@@ -27,6 +27,9 @@ public sealed class PointsRule
     public Methodology Methodology { get; }
     public string Expression { get; }
     public int Steps { get; }
+
+    /// <summary>The most days before a record's day that the rule reads through history functions; 0 if none.</summary>
+    public int LookbackDays { get; private init; }
     internal Func<EvaluationState, decimal> Compiled { get; }
 
     /// <summary>True when the rule's value is always a whole number, so the evaluator need not truncate it.</summary>
@@ -46,14 +49,14 @@ public sealed class PointsRule
             // The points rule runs only after the methodology's program finished without a fault, so its
             // division sites are numbered on their own.
             var sites = new List<FaultSite>();
-            var (bound, type, steps) = UnitChecker.Check(syntax, methodology.Symbols, sites, Name);
+            var (bound, type, steps) = UnitChecker.Check(syntax, methodology.Symbols, sites, Name, out var lookback);
             bound = UnitChecker.ToDeclared(bound, type, Unit.One, 0);
             if (methodology.ProgramSteps + steps > MethodologyLimits.EvaluationStepsMax)
                 throw new MethodologyException("", null, null, string.Create(CultureInfo.InvariantCulture,
                     $"with this points rule evaluation takes {methodology.ProgramSteps + steps} steps, more than the limit of {MethodologyLimits.EvaluationStepsMax}"));
             var integral = bound is FunctionBound { Function: NumericFunction.Floor or NumericFunction.Ceil or NumericFunction.Round }
                 || (bound is ConstantBound c && c.Value == decimal.Truncate(c.Value));
-            return new PointsRule(methodology, expression, Compiler.CompileValue(bound), steps, sites.ToArray()) { IsIntegral = integral };
+            return new PointsRule(methodology, expression, Compiler.CompileValue(bound), steps, sites.ToArray()) { IsIntegral = integral, LookbackDays = lookback };
         }
         catch (MethodologyException e)
         {

@@ -34,17 +34,12 @@ public sealed partial class LedgerStore
         if (group.Count > AppendGroupMax) throw new ArgumentOutOfRangeException(nameof(group), group.Count, $"At most {AppendGroupMax} transactions are appended at once.");
 
         // Encoding and hashing need no lock, so they happen before taking it.
-        var prepared = new Prepared[group.Count];
-        for (var i = 0; i < group.Count; i++)
-        {
-            var body = CanonicalEncoding.Encode(group[i]);
-            prepared[i] = new Prepared(group[i], body, CanonicalEncoding.RequestHash(body), group[i].Id.ToString(), CanonicalEncoding.ToUnixMicroseconds(group[i].OccurredAt));
-        }
+        var prepared = Prepare(group);
 
         using var writer = await _dialect.EnterWriterAsync(ct);
         try
         {
-            return await TryAppendAsync(prepared, lookUpKeys: false, ct) ?? (await TryAppendAsync(prepared, lookUpKeys: true, ct))!;
+            return await TryAppendAsync(prepared, null, lookUpKeys: false, ct) ?? (await TryAppendAsync(prepared, null, lookUpKeys: true, ct))!;
         }
         catch
         {
@@ -52,6 +47,51 @@ public sealed partial class LedgerStore
             _cache.Clear();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="unit"/> inside one append: under the write lock and in the append's database transaction,
+    /// the unit reads what it needs and decides the transactions, the ledger checks and writes them, and the unit
+    /// writes its own rows with the results, all committed together or not at all. The unit may be asked to
+    /// prepare more than once (after a rolled-back attempt); each time it must decide afresh from what it reads.
+    /// </summary>
+    internal async Task<IReadOnlyList<AppendResult>> AppendWithinAsync(IAppendUnit unit, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        using var writer = await _dialect.EnterWriterAsync(ct);
+        try
+        {
+            return await TryAppendAsync(null, unit, lookUpKeys: false, ct) ?? (await TryAppendAsync(null, unit, lookUpKeys: true, ct))!;
+        }
+        catch
+        {
+            _cache.Clear();
+            // The unit may have created lots in the rolled-back transaction; their ids may be given to other lots.
+            _lots.Clear();
+            throw;
+        }
+    }
+
+    private Prepared[] Prepare(IReadOnlyList<Transaction> group)
+    {
+        var prepared = new Prepared[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            var body = CanonicalEncoding.Encode(group[i]);
+            prepared[i] = new Prepared(group[i], body, CanonicalEncoding.RequestHash(body), group[i].Id.ToString(), CanonicalEncoding.ToUnixMicroseconds(group[i].OccurredAt));
+        }
+
+        return prepared;
+    }
+
+    /// <summary>Work that joins a ledger append: see <see cref="AppendWithinAsync"/>.</summary>
+    internal interface IAppendUnit
+    {
+        /// <summary>Reads under the write lock and returns the transactions to append (possibly none).</summary>
+        Task<IReadOnlyList<Transaction>> PrepareAsync(DbConnection connection, DbTransaction tx, CancellationToken ct);
+
+        /// <summary>Writes the unit's own rows, knowing how each transaction fared; still inside the append.</summary>
+        Task CompleteAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AppendResult> results, CancellationToken ct);
     }
 
     private sealed record Prepared(Transaction Tx, byte[] Body, byte[] RequestHash, string Id, long OccurredUs);
@@ -62,12 +102,13 @@ public sealed partial class LedgerStore
     /// One attempt at a group; null when an attempt that did not look its keys up must be repeated by one that
     /// does: a key turned out to be in the journal, or a transaction was refused and might be a retry.
     /// </summary>
-    private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[] group, bool lookUpKeys, CancellationToken ct)
+    private async Task<IReadOnlyList<AppendResult>?> TryAppendAsync(Prepared[]? group, IAppendUnit? unit, bool lookUpKeys, CancellationToken ct)
     {
         await using var connection = await _dialect.OpenAsync(ct);
         var (dbTx, lastSeq, lastHash) = await _dialect.BeginAppendReadingHeadAsync(connection, ct);
         await using var disposeTx = dbTx;
         var (headSeq, headHash) = (lastSeq, lastHash);
+        group ??= Prepare(await unit!.PrepareAsync(connection, dbTx, ct));
         await LoadReferencesAsync(connection, dbTx, group, ct);
         var seen = lookUpKeys ? await FindKeysAsync(connection, dbTx, group, ct) : [];
         var (balances, heads) = await LoadStateAsync(connection, dbTx, group, headSeq, headHash, ct);
@@ -115,7 +156,7 @@ public sealed partial class LedgerStore
                 // not refused: only an attempt that has looked its keys up can tell.
                 if (!lookUpKeys)
                 {
-                    await dbTx.RollbackAsync(ct);
+                    await RollBackAttemptAsync(dbTx, unit, ct);
                     return null;
                 }
 
@@ -149,7 +190,7 @@ public sealed partial class LedgerStore
         {
             if (!await WriteAsync(connection, dbTx, committed, dirty, lastSeq, lastHash, detectTakenKeys: !lookUpKeys, ct))
             {
-                await dbTx.RollbackAsync(ct);
+                await RollBackAttemptAsync(dbTx, unit, ct);
                 return null;
             }
         }
@@ -160,9 +201,17 @@ public sealed partial class LedgerStore
             for (var r = 0; r < replays.Count; r++) results[replays[r].Index] = new AppendResult(AppendStatus.Replayed, originals[r], null);
         }
 
+        var final = results.Select(r => r!).ToList();
+        if (unit is not null) await unit.CompleteAsync(connection, dbTx, final, ct);
         await dbTx.CommitAsync(ct);
         _cache.Committed(lastSeq, lastHash, headSeq, balances, heads);
-        return results.Select(r => r!).ToList();
+        return final;
+    }
+
+    private async Task RollBackAttemptAsync(DbTransaction dbTx, IAppendUnit? unit, CancellationToken ct)
+    {
+        await dbTx.RollbackAsync(ct);
+        if (unit is not null) _lots.Clear();
     }
 
     /// <summary>Why applying a transaction's changes would take a non-source account or a lot below zero, or null.</summary>

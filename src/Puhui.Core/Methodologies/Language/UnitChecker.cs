@@ -41,11 +41,19 @@ internal sealed class UnitChecker
     /// <summary>Evaluation steps of the checked formula: one per node, plus one per day a history function reads.</summary>
     public int Steps { get; private set; }
 
+    /// <summary>The most days before the record's day that a history function of the formula reads (window plus skipped days); 0 if none.</summary>
+    public int LookbackDays { get; private set; }
+
     public static (Bound Bound, FormulaType Type, int Steps) Check(
         Syntax syntax, IReadOnlyDictionary<string, Symbol> symbols, List<FaultSite> sites, string formula)
+        => Check(syntax, symbols, sites, formula, out _);
+
+    public static (Bound Bound, FormulaType Type, int Steps) Check(
+        Syntax syntax, IReadOnlyDictionary<string, Symbol> symbols, List<FaultSite> sites, string formula, out int lookbackDays)
     {
         var checker = new UnitChecker(symbols, sites, formula);
         var (bound, type) = checker.Visit(syntax);
+        lookbackDays = checker.LookbackDays;
         return (bound, type, checker.Steps);
     }
 
@@ -221,6 +229,7 @@ internal sealed class UnitChecker
         if (days + skip > MethodologyLimits.HistoryDaysMax)
             throw Error(c.Arguments[1], $"{c.Name} may look back at most {MethodologyLimits.HistoryDaysMax} days");
         Steps += days;
+        LookbackDays = Math.Max(LookbackDays, days + skip);
         var function = c.Name switch { "sum_prev" => HistoryFunction.Sum, "avg_prev" => HistoryFunction.Average, _ => HistoryFunction.Days };
         var unit = function == HistoryFunction.Days ? Unit.One : symbol.Unit;
         return (new HistoryBound(function, symbol.Slot, days, skip), new FormulaType(false, unit));
