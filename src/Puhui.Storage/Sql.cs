@@ -210,10 +210,11 @@ internal static class Sql
                 return a;
             }
 
-            case string:
+            case string or null:
             {
-                var a = new string[rows.Count];
-                for (var r = 0; r < a.Length; r++) a[r] = (string)value(rows[r], column)!;
+                // Text columns may hold nulls (a column whose first value is null is taken to be text).
+                var a = new string?[rows.Count];
+                for (var r = 0; r < a.Length; r++) a[r] = (string?)value(rows[r], column);
                 sqlType = "text";
                 return a;
             }
