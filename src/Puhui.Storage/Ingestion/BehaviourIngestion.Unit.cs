@@ -379,7 +379,7 @@ public sealed partial class BehaviourIngestion
         return json.Append('}').ToString();
     }
 
-    private static Dictionary<string, decimal> ParseTotals(string json)
+    internal static Dictionary<string, decimal> ParseTotals(string json)
     {
         var totals = new Dictionary<string, decimal>(StringComparer.Ordinal);
         using var document = JsonDocument.Parse(json);

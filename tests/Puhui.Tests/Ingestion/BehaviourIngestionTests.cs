@@ -163,4 +163,29 @@ public class BehaviourIngestionTests
         Assert.Equal(3, batches.Count(b => b.Result.Records[0].Status == RecordStatus.Accepted));
         Assert.Empty((await w.Store.AuditAsync()).Problems);
     }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task A_person_sees_why_a_ride_earned_574_grams_and_an_operator_sees_its_statistics(StoreKind kind)
+    {
+        await using var w = await CreateAsync(kind);
+        await w.Ingestion.SubmitAsync(w.MetroOperator, "pk_test", [Metro("m-1", "alice", Ride), Metro("m-2", "alice", Ride.AddHours(1), 40, 20), Metro("m-3", "nobody", Ride)]);
+        await w.Ingestion.SubmitAsync(w.MetroOperator, "pk_test", [Metro("m-1", "alice", Ride)]);
+        var queries = new IngestionQueries(w.Store, w.Scenarios);
+
+        var page = await queries.GetRecordsAsync(w.Alice, null, 10);
+        var record = Assert.Single(page.Records);
+        var why = await queries.ExplainAsync(w.Alice, record.Id);
+        var stats = await queries.GetStatisticsAsync(w.MetroOperator, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30));
+
+        Assert.Equal(("sz-metro", 574L, 57L, "metro", "1.0.0"), (record.ScenarioCode, record.Grams, record.Points, record.MethodologyId, record.MethodologyVersion));
+        Assert.Equal(12.3m, record.Inputs["distance"]);
+        Assert.Equal(46.7m, Assert.Single(why!.Factors, f => f.Name == "reduction_factor").Value);
+        Assert.Equal(574.41m, Assert.Single(why.Formulas, f => f.Name == "reduction").Value);
+        Assert.Equal(574, why.ComputedGrams);
+        Assert.Equal("floor(accepted / 10[g])", why.PointsRule);
+        Assert.Null(await queries.ExplainAsync(w.Bob, record.Id));
+        Assert.Equal(
+            [("accepted", 1L, 574L, 57L), ("duplicate", 1L, 0L, 0L), ("implausible", 1L, 0L, 0L), ("unknown_user", 1L, 0L, 0L)],
+            stats.Select(s => (s.Outcome, s.Records, s.Grams, s.Points)));
+    }
 }
