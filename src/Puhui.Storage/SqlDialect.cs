@@ -76,10 +76,13 @@ public abstract class SqlDialect : IAsyncDisposable
     public static SqlDialect FromSetting(string setting)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(setting);
-        if (setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgres", StringComparison.OrdinalIgnoreCase))
-            return new PostgresDialect(setting) { Setting = setting };
+        if (IsPostgresSetting(setting)) return new PostgresDialect(setting) { Setting = setting };
         return new SqliteDialect(setting) { Setting = setting };
     }
+
+    /// <summary>True when <see cref="FromSetting"/> would open PostgreSQL for this setting.</summary>
+    internal static bool IsPostgresSetting(string setting)
+        => setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgres", StringComparison.OrdinalIgnoreCase);
 }
 
 internal sealed class SqliteDialect : SqlDialect
