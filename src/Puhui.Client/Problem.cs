@@ -29,35 +29,35 @@ public sealed record Problem
 public static class ProblemCodes
 {
     /// <summary>401: a signature header is missing.</summary>
-    public const string SignatureMissing = "signature_missing";
+    public const string SignatureMissing = "signature-missing";
 
     /// <summary>401: the signature does not verify.</summary>
-    public const string SignatureInvalid = "signature_invalid";
+    public const string SignatureInvalid = "signature-invalid";
 
     /// <summary>401: the key id is unknown, revoked or expired (one answer for all three, so keys cannot be probed).</summary>
-    public const string KeyUnknown = "key_unknown";
+    public const string KeyUnknown = "key-unknown";
 
     /// <summary>401: the timestamp is malformed or more than <see cref="WireLimits.ReplayWindow"/> from the server's clock.</summary>
-    public const string TimestampStale = "timestamp_stale";
+    public const string TimestampStale = "timestamp-stale";
 
     /// <summary>401: the nonce is malformed or was already used with this key within the replay window.</summary>
-    public const string NonceReused = "nonce_reused";
+    public const string NonceReused = "nonce-reused";
 
     /// <summary>400: the body's SHA-256 differs from the <see cref="SignatureHeaders.ContentSha256"/> header.</summary>
-    public const string BodyHashMismatch = "body_hash_mismatch";
+    public const string BodyHashMismatch = "body-hash-mismatch";
 
     /// <summary>413: more than <see cref="WireLimits.BatchRecordsMax"/> records, or more than <see cref="WireLimits.BodyBytesMax"/> bytes.</summary>
-    public const string BatchTooLarge = "batch_too_large";
+    public const string BatchTooLarge = "batch-too-large";
 
     /// <summary>400: the body is not JSON, lacks a required field, or has no records.</summary>
-    public const string BatchMalformed = "batch_malformed";
+    public const string BatchMalformed = "batch-malformed";
 
     /// <summary>403: a record names a scenario this operator does not run.</summary>
-    public const string ScenarioForbidden = "scenario_forbidden";
+    public const string ScenarioForbidden = "scenario-forbidden";
 
     /// <summary>400: the binding code is unknown, used or expired.</summary>
-    public const string BindingCodeInvalid = "binding_code_invalid";
+    public const string BindingCodeInvalid = "binding-code-invalid";
 
     /// <summary>409: the user reference is already bound to another person.</summary>
-    public const string UserRefTaken = "user_ref_taken";
+    public const string UserRefTaken = "user-ref-taken";
 }

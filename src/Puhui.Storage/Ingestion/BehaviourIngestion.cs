@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Puhui.Ingestion;
@@ -82,6 +81,8 @@ public sealed partial class BehaviourIngestion
     private readonly ScenarioStore _scenarios;
     private readonly IngestionPolicy _policy;
     private readonly TimeProvider _time;
+    private readonly Bindings _bindings;
+    private readonly Consents _consents;
     private readonly ConcurrentDictionary<(long Scenario, int Month), BatchId> _batches = new();
     private AccountId? _pointsSource;
     private AccountId? _gramsSource;
@@ -92,6 +93,8 @@ public sealed partial class BehaviourIngestion
         _scenarios = scenarios;
         _policy = policy ?? IngestionPolicy.Default;
         _time = time ?? TimeProvider.System;
+        _bindings = new Bindings(store, _time);
+        _consents = new Consents(store, _time);
     }
 
     public IngestionPolicy Policy => _policy;
@@ -129,8 +132,9 @@ public sealed partial class BehaviourIngestion
                 if (Malformed(records[i], rules) is { } problem) item.Fixed = RecordResult.Rejected(RejectionReason.Malformed, problem);
             }
 
-            await ResolvePeopleAsync(connection, operatorAccount, items, ct);
         }
+
+        await ResolvePeopleAsync(operatorAccount, items, ct);
 
         _pointsSource ??= await _store.SystemAccountAsync(SystemAccounts.PointsIssuance, ct);
         _gramsSource ??= await _store.SystemAccountAsync(SystemAccounts.ReductionIssuance, ct);
@@ -176,29 +180,19 @@ public sealed partial class BehaviourIngestion
     }
 
     /// <summary>Binds user references to accounts and loads the consent history of each person and scenario.</summary>
-    private static async Task ResolvePeopleAsync(DbConnection connection, AccountId operatorAccount, Item[] items, CancellationToken ct)
+    private async Task ResolvePeopleAsync(AccountId operatorAccount, Item[] items, CancellationToken ct)
     {
         var refs = items.Where(i => i.Fixed is null).Select(i => i.Record.UserRef).Distinct(StringComparer.Ordinal).ToList();
-        var accounts = new Dictionary<string, long>(refs.Count, StringComparer.Ordinal);
-        await Sql.LookupAsync(connection, null, "SELECT user_ref, account_id, operator_id FROM bindings", ["operator_id", "user_ref"], refs,
-            (r, c) => c == 0 ? operatorAccount.Value : r, r => accounts[r.GetString(0)] = r.GetInt64(1), ct);
+        var accounts = await _bindings.ResolveAsync(operatorAccount, refs, ct);
         foreach (var item in items)
-            if (accounts.TryGetValue(item.Record.UserRef, out var account)) item.Account = account;
+            if (item.Fixed is null && accounts.TryGetValue(item.Record.UserRef, out var account)) item.Account = account.Value;
 
         var pairs = items.Where(i => i.Account != 0).Select(i => (i.Account, i.Scenario.Id)).Distinct().ToList();
-        var consents = new Dictionary<(long, long), List<(long Granted, long? Revoked)>>();
-        await Sql.LookupAsync(connection, null, "SELECT account_id, scenario_id, granted_us, revoked_us FROM consents", ["account_id", "scenario_id"], pairs,
-            static (p, c) => c == 0 ? p.Account : p.Id, r =>
-            {
-                var key = (r.GetInt64(0), r.GetInt64(1));
-                if (!consents.TryGetValue(key, out var list)) consents[key] = list = [];
-                list.Add((r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt64(3)));
-            }, ct);
+        var consents = await _consents.ResolveAsync(pairs, ct);
         foreach (var item in items)
         {
-            if (item.Account == 0 || !consents.TryGetValue((item.Account, item.Scenario.Id), out var list)) continue;
-            var at = CanonicalEncoding.ToUnixMicroseconds(item.Record.OccurredAt);
-            item.Consented = list.Any(c => c.Granted <= at && (c.Revoked is not { } revoked || at < revoked));
+            if (item.Account != 0 && consents.TryGetValue((item.Account, item.Scenario.Id), out var intervals))
+                item.Consented = Consents.CoversAt(intervals, CanonicalEncoding.ToUnixMicroseconds(item.Record.OccurredAt));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Puhui.Ledger;
+using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Spectre.Console;
 
@@ -16,7 +17,9 @@ internal static class AuditCommand
         {
             await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
             var report = await store.AuditAsync(null, ct);
-            return Print(store, report);
+            var ledger = Print(store, report);
+            var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
+            return Math.Max(ledger, ingestion);
         });
         return command;
     }
@@ -43,6 +46,21 @@ internal static class AuditCommand
         }
 
         Console.WriteLine($"审计失败 / Audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
+        foreach (var p in report.Problems) Console.Error.WriteLine(p);
+        return 1;
+    }
+
+    /// <summary>Prints the ingestion audit and returns its exit code.</summary>
+    public static int Print(IngestionAuditReport report)
+    {
+        Console.WriteLine($"行为记录 / Behaviour records: {N(report.Records)}  接入签发 / Ingestion issuances: {N(report.IssuanceTransactions)}");
+        if (report.Passed)
+        {
+            Console.WriteLine("接入审计通过 / Ingestion audit passed");
+            return 0;
+        }
+
+        Console.WriteLine($"接入审计失败 / Ingestion audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
         foreach (var p in report.Problems) Console.Error.WriteLine(p);
         return 1;
     }

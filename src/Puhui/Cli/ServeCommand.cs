@@ -7,6 +7,9 @@ namespace Puhui.Host.Cli;
 /// <summary><c>puhui serve</c>: the HTTP host.</summary>
 internal static class ServeCommand
 {
+    /// <summary>The environment variable whose value is registered as an administrator's bearer token at start.</summary>
+    public const string AdministratorTokenVariable = "PUHUI_ADMIN_TOKEN";
+
     public static Command Create()
     {
         var db = StoreSetting.CreateOption();
@@ -23,7 +26,10 @@ internal static class ServeCommand
             }
 
             Console.WriteLine($"数据库 / Store: {store.Description}");
-            var app = PuhuiHost.Build(store, [], parse.GetValue(urls));
+            var adminToken = Environment.GetEnvironmentVariable(AdministratorTokenVariable);
+            if (string.IsNullOrEmpty(adminToken))
+                Console.WriteLine($"未设置管理员令牌 / No administrator token: set {AdministratorTokenVariable} to act as the administrator (主管部门)");
+            var app = PuhuiHost.Build(store, [], parse.GetValue(urls), new PuhuiHostOptions(AdministratorToken: adminToken));
             await app.RunAsync(ct);
             return 0;
         });

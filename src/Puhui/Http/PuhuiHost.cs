@@ -1,18 +1,43 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
+using Puhui.Ingestion;
+using Puhui.Storage.Access;
+using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 
 namespace Puhui.Host.Http;
 
+/// <summary>What the host needs besides the store; each has a production default.</summary>
+/// <param name="Time">The platform's clock; the demo runs the platform on a simulated one.</param>
+/// <param name="MasterKey">Seals operators' API key secrets at rest; by default loaded as <see cref="Storage.Access.MasterKey.Load"/> describes.</param>
+/// <param name="AdministratorToken">A bearer token registered for the administrator at start (from <c>PUHUI_ADMIN_TOKEN</c>).</param>
+/// <param name="RegistrationsPerMinute">Self-registrations one client address may make per minute; the demo, which registers its whole town from loopback, raises it.</param>
+public sealed record PuhuiHostOptions(TimeProvider? Time = null, MasterKey? MasterKey = null, string? AdministratorToken = null, IngestionPolicy? Policy = null,
+    int RegistrationsPerMinute = RateLimits.RegistrationsPerMinuteDefault);
+
 /// <summary>Builds the HTTP host over an open store: the API under <c>/api/v1</c>, <c>/health</c> and the OpenAPI document.</summary>
 public static class PuhuiHost
 {
-    public static WebApplication Build(LedgerStore store, string[] args, string? urls = null)
+    public static WebApplication Build(LedgerStore store, string[] args, string? urls = null, PuhuiHostOptions? options = null)
     {
+        options ??= new PuhuiHostOptions();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (!string.IsNullOrWhiteSpace(urls)) builder.WebHost.UseUrls(urls);
+        var time = options.Time ?? TimeProvider.System;
+        var policy = options.Policy ?? IngestionPolicy.Default;
+        var scenarios = new ScenarioStore(store, time);
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(scenarios);
+        builder.Services.AddSingleton(new BehaviourIngestion(store, scenarios, policy, time));
+        builder.Services.AddSingleton(new IngestionQueries(store, scenarios, policy));
+        builder.Services.AddSingleton(new AccessTokens(store, time));
+        builder.Services.AddSingleton(new ApiKeys(store, options.MasterKey ?? MasterKey.Load(store.Setting), time));
+        builder.Services.AddSingleton(new Bindings(store, time));
+        builder.Services.AddSingleton(new Consents(store, time));
+        builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
+        if (options.AdministratorToken is { Length: > 0 } adminToken)
+            builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -34,15 +59,28 @@ public static class PuhuiHost
                 await Problems.Of("not-found", status.HttpContext.Request.Path).ExecuteAsync(status.HttpContext);
         });
 
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapGet("/health", async (LedgerStore s, CancellationToken ct) =>
         {
             var (seq, _) = await s.GetHeadAsync(ct);
             return TypedResults.Ok(new HealthDto("ok", s.Kind.ToString(), seq));
         }).WithTags("Health");
-        app.MapGroup("/api/v1").MapLedger();
+        var api = app.MapGroup("/api/v1");
+        api.MapLedger();
+        api.MapIngestion();
+        api.MapScenarios();
+        api.MapAccess();
         return app;
     }
+}
+
+/// <summary>Registers the configured administrator token before the host starts listening.</summary>
+internal sealed class AdministratorTokenRegistration(AccessTokens tokens, string token) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => tokens.EnsureAdministratorTokenAsync(token, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 public sealed record HealthDto(string Status, string Store, long Transactions);

@@ -79,8 +79,8 @@ public class WireContractTests
     public void Problem_details_read_the_stable_code_and_ignore_extensions()
     {
         var json = """
-            {"type":"urn:puhui:problem:signature_invalid","title":"Signature invalid","status":401,
-             "detail":"the signature does not verify","code":"signature_invalid","traceId":"00-abc-def-01"}
+            {"type":"urn:puhui:problem:signature-invalid","title":"Signature invalid","status":401,
+             "detail":"the signature does not verify","code":"signature-invalid","traceId":"00-abc-def-01"}
             """;
         var problem = JsonSerializer.Deserialize(json, PuhuiJsonContext.Default.Problem)!;
 

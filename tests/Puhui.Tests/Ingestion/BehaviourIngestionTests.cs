@@ -104,6 +104,7 @@ public class BehaviourIngestionTests
         Assert.Equal(20467, await w.BalanceAsync(w.Alice, Asset.Co2));
         Assert.Equal(2, (await w.Store.GetLotsAsync(w.Alice)).Count);
         Assert.Empty((await w.Store.AuditAsync()).Problems);
+        Assert.Empty((await IngestionAudit.RunAsync(w.Store)).Problems);
     }
 
     [Theory, MemberData(nameof(Stores))]
@@ -162,6 +163,7 @@ public class BehaviourIngestionTests
         Assert.Equal(20_000, await w.BalanceAsync(w.Alice, Asset.Co2));
         Assert.Equal(3, batches.Count(b => b.Result.Records[0].Status == RecordStatus.Accepted));
         Assert.Empty((await w.Store.AuditAsync()).Problems);
+        Assert.Empty((await IngestionAudit.RunAsync(w.Store)).Problems);
     }
 
     [Theory, MemberData(nameof(Stores))]
@@ -187,5 +189,24 @@ public class BehaviourIngestionTests
         Assert.Equal(
             [("accepted", 1L, 574L, 57L), ("duplicate", 1L, 0L, 0L), ("implausible", 1L, 0L, 0L), ("unknown_user", 1L, 0L, 0L)],
             stats.Select(s => (s.Outcome, s.Records, s.Grams, s.Points)));
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task The_ingestion_audit_names_a_record_that_disagrees_with_its_issuance_and_a_tally_that_disagrees_with_its_records(StoreKind kind)
+    {
+        await using var w = await CreateAsync(kind);
+        await w.Ingestion.SubmitAsync(w.MetroOperator, "pk_test", [Metro("m-1", "alice", Ride), Metro("m-2", "bob", Ride)]);
+        Assert.Empty((await IngestionAudit.RunAsync(w.Store)).Problems);
+
+        await using (var connection = await w.Store.Dialect.OpenAsync(default))
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "UPDATE behaviour_records SET points = points + 1 WHERE external_id = 'm-1'; UPDATE behaviour_days SET grams = 1 WHERE account_id = " + w.Bob.Value;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var problems = (await IngestionAudit.RunAsync(w.Store)).Problems;
+        Assert.Contains(problems, p => p.Contains("records credit 58 points and 574 g, the ledger paid 57 and 574", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains($"account {w.Bob}", StringComparison.Ordinal) && p.Contains("daily tally", StringComparison.Ordinal));
     }
 }

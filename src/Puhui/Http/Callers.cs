@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Puhui.Ledger;
+using Puhui.Storage.Access;
+using Puhui.Storage.Ledger;
+
+namespace Puhui.Host.Http;
+
+/// <summary>
+/// Who is calling, from the bearer token of a person, an organisation's staff or an administrator. Each helper
+/// returns the caller's account or the problem to answer with (401 without a valid token, 403 with the wrong role).
+/// </summary>
+internal static class Callers
+{
+    public static async Task<(Principal? Principal, ProblemHttpResult? Problem)> AuthenticateAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+            return (null, Problems.Of("unauthenticated", "send the header Authorization: Bearer <token>"));
+        var principal = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), ct);
+        return principal is null ? (null, Problems.Of("unauthenticated", "the token is unknown or revoked")) : (principal, null);
+    }
+
+    public static async Task<(AccountId Person, ProblemHttpResult? Problem)> PersonAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return (default, problem);
+        return principal!.Role == PrincipalRole.Person && principal.Account is { } account
+            ? (account, null)
+            : (default, Problems.Of("forbidden", "this action is a person's own"));
+    }
+
+    /// <summary>Staff of an organisation that carries <paramref name="role"/>.</summary>
+    public static async Task<(AccountId Organisation, ProblemHttpResult? Problem)> StaffAsync(HttpContext http, AccessTokens tokens, LedgerStore store, OrganisationRoles role, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return (default, problem);
+        if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } id)
+            return (default, Problems.Of("forbidden", "this action is for an organisation's staff"));
+        var account = await store.FindAccountAsync(id, ct);
+        return account is not null && account.Roles.HasFlag(role)
+            ? (id, null)
+            : (default, Problems.Of("forbidden", $"the organisation does not carry the {role} role"));
+    }
+
+    public static async Task<(string Actor, ProblemHttpResult? Problem)> AdministratorAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return ("", problem);
+        return principal!.Role == PrincipalRole.Administrator
+            ? ("admin:" + principal.Label, null)
+            : ("", Problems.Of("forbidden", "this action is for the administrator (主管部门)"));
+    }
+}
