@@ -50,4 +50,17 @@ internal static class Callers
             ? ("admin:" + principal.Label, null)
             : ("", Problems.Of("forbidden", "this action is for the administrator (主管部门)"));
     }
+
+    /// <summary>
+    /// May the caller read <paramref name="account"/>'s balances, lots and history? Its own person or organisation
+    /// may, and the administrator may (DESIGN §13: a person's data is shown only to them and authorised staff).
+    /// </summary>
+    public static async Task<(Principal? Principal, ProblemHttpResult? Problem)> ReaderOfAsync(HttpContext http, AccessTokens tokens, AccountId account, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return (null, problem);
+        return principal!.Role == PrincipalRole.Administrator || principal.Account == account
+            ? (principal, null)
+            : (null, Problems.Of("forbidden", "an account is read by its holder or the administrator"));
+    }
 }

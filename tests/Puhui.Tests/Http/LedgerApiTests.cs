@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Puhui.Host.Http;
 using Puhui.Storage;
+using Puhui.Storage.Access;
 using Puhui.Storage.Ledger;
 using Puhui.Tests.Ledger;
 
@@ -15,15 +17,19 @@ public class LedgerApiTests
 {
     public static TheoryData<StoreKind> Stores => TestStores.All;
 
+    private const string AdminToken = "ledger-api-test-administrator-token-0123456789";
+
     private static async Task<(WebApplication App, HttpClient Client)> StartAsync(LedgerStore store)
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var app = PuhuiHost.Build(store, [], $"http://127.0.0.1:{port}");
+        var app = PuhuiHost.Build(store, [], $"http://127.0.0.1:{port}", new PuhuiHostOptions(MasterKey: MasterKey.FromBytes(new byte[32]), AdministratorToken: AdminToken));
         await app.StartAsync();
-        return (app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return (app, client);
     }
 
     [Theory, MemberData(nameof(Stores))]
@@ -85,5 +91,29 @@ public class LedgerApiTests
         Assert.Equal(code, body.GetProperty("code").GetString());
         Assert.Equal(Problems.TypePrefix + code, body.GetProperty("type").GetString());
         Assert.Equal((int)status, body.GetProperty("status").GetInt32());
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task An_account_is_read_by_its_holder_or_the_administrator_only(StoreKind kind)
+    {
+        await using var w = await LedgerWorld.CreateAsync(kind);
+        var issued = await w.IssueAsync(w.Alice, w.Metro, 57, 574, "rec:1");
+        var (app, admin) = await StartAsync(w.Store);
+        await using var host = app;
+        using var http = admin;
+        var tokens = new AccessTokens(w.Store, TimeProvider.System);
+        using var alice = new HttpClient { BaseAddress = admin.BaseAddress };
+        alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.IssueAsync(PrincipalRole.Person, w.Alice, "test", default));
+        using var bob = new HttpClient { BaseAddress = admin.BaseAddress };
+        bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.IssueAsync(PrincipalRole.Person, w.Bob, "test", default));
+        using var anonymous = new HttpClient { BaseAddress = admin.BaseAddress };
+        var txId = issued.Transaction!.Transaction.Id;
+
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/v1/accounts/{w.Alice}/balances")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/v1/transactions/{txId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/ledger/head")).StatusCode);
+        await AssertProblem(bob, $"/api/v1/accounts/{w.Alice}/history", HttpStatusCode.Forbidden, "forbidden");
+        await AssertProblem(bob, $"/api/v1/transactions/{txId}", HttpStatusCode.NotFound, "transaction-not-found");
+        await AssertProblem(anonymous, $"/api/v1/accounts/{w.Alice}/lots", HttpStatusCode.Unauthorized, "unauthenticated");
     }
 }
