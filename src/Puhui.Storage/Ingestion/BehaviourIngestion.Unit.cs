@@ -295,11 +295,15 @@ public sealed partial class BehaviourIngestion
             var keys = items.Where(i => i.Result!.Status == RecordStatus.Accepted && (i.Result.Points > 0 || i.Result.Grams > 0))
                 .Select(i => (i.Account, Batch: i.Batch.Value, i.Day)).Distinct().ToList();
             if (keys.Count == 0) return;
-            var lots = new Dictionary<(long, long, DateOnly), long>(keys.Count);
+            var lots = new Dictionary<(long, long, DateOnly), PointLot>(keys.Count);
             async Task FindAsync(IReadOnlyList<(long Account, long Batch, DateOnly Day)> wanted) =>
-                await Sql.LookupAsync(connection, tx, "SELECT account_id, batch_id, day, id FROM lots", ["account_id", "batch_id", "day"], wanted,
-                    static (k, c) => c switch { 0 => k.Account, 1 => k.Batch, _ => LedgerStore.Iso(k.Day) },
-                    r => lots[(r.GetInt64(0), r.GetInt64(1), LedgerStore.ParseDay(r.GetString(2)))] = r.GetInt64(3), ct);
+                await Sql.LookupAsync(connection, tx, "SELECT account_id, batch_id, day, id, expires_on FROM lots", ["account_id", "batch_id", "day"], wanted,
+                    static (k, c) => c switch { 0 => k.Account, 1 => k.Batch, _ => LedgerStore.Iso(k.Day) }, r =>
+                    {
+                        var lot = new PointLot(new LotId(r.GetInt64(3)), new AccountId(r.GetInt64(0)), new BatchId(r.GetInt64(1)),
+                            LedgerStore.ParseDay(r.GetString(2)), LedgerStore.ParseDay(r.GetString(4)));
+                        lots[(lot.Account.Value, lot.Batch.Value, lot.Day)] = lot;
+                    }, ct);
 
             await FindAsync(keys);
             var missing = keys.Where(k => !lots.ContainsKey(k)).ToList();
@@ -317,8 +321,10 @@ public sealed partial class BehaviourIngestion
 
             foreach (var item in items)
             {
-                if (item.Result!.Status == RecordStatus.Accepted && lots.TryGetValue((item.Account, item.Batch.Value, item.Day), out var lot)) item.LotId = lot;
+                if (item.Result!.Status == RecordStatus.Accepted && lots.TryGetValue((item.Account, item.Batch.Value, item.Day), out var lot)) item.LotId = lot.Id.Value;
             }
+
+            owner._store.RememberLots(lots.Values);
         }
 
         /// <summary>One issuance per person (split when one person's lots exceed a transaction), so a person's history holds only their own postings.</summary>

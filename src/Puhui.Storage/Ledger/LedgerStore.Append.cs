@@ -72,6 +72,15 @@ public sealed partial class LedgerStore
         }
     }
 
+    /// <summary>
+    /// Lets an <see cref="IAppendUnit"/> hand over the lots it found or created in the append's transaction, so the
+    /// ledger need not read them again; a rolled-back unit clears them with the rest of the lot cache.
+    /// </summary>
+    internal void RememberLots(IEnumerable<PointLot> lots)
+    {
+        foreach (var lot in lots) _lots[lot.Id.Value] = lot;
+    }
+
     private Prepared[] Prepare(IReadOnlyList<Transaction> group)
     {
         var prepared = new Prepared[group.Count];
