@@ -17,6 +17,8 @@ public static class Problems
         ["account-not-found"] = (StatusCodes.Status404NotFound, "账户不存在 / Account not found"),
         ["transaction-not-found"] = (StatusCodes.Status404NotFound, "交易不存在 / Transaction not found"),
         ["not-found"] = (StatusCodes.Status404NotFound, "资源不存在 / Not found"),
+        ["method-not-allowed"] = (StatusCodes.Status405MethodNotAllowed, "不支持该方法 / Method not allowed"),
+        ["unsupported-media-type"] = (StatusCodes.Status415UnsupportedMediaType, "不支持的内容类型 / Unsupported media type"),
         ["internal"] = (StatusCodes.Status500InternalServerError, "服务器内部错误 / Internal server error"),
         ["unauthenticated"] = (StatusCodes.Status401Unauthorized, "未登录或凭证无效 / Missing or invalid credentials"),
         ["forbidden"] = (StatusCodes.Status403Forbidden, "无权执行此操作 / Not allowed"),

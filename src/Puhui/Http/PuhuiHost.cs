@@ -53,10 +53,20 @@ public static class PuhuiHost
                 await Problems.Of("internal").ExecuteAsync(context);
             },
         });
+        // Answers the framework gives without a body (no route, a body that does not bind) become problem details too.
         app.UseStatusCodePages(async status =>
         {
-            if (status.HttpContext.Response.StatusCode == StatusCodes.Status404NotFound && !status.HttpContext.Response.HasStarted)
-                await Problems.Of("not-found", status.HttpContext.Request.Path).ExecuteAsync(status.HttpContext);
+            var http = status.HttpContext;
+            if (http.Response.HasStarted) return;
+            var problem = http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => Problems.Of("not-found", http.Request.Path),
+                StatusCodes.Status400BadRequest => Problems.Of("invalid-argument", "the request body or its parameters could not be read; send JSON as the API documents"),
+                StatusCodes.Status405MethodNotAllowed => Problems.Of("method-not-allowed", $"{http.Request.Method} {http.Request.Path}"),
+                StatusCodes.Status415UnsupportedMediaType => Problems.Of("unsupported-media-type", "send application/json"),
+                _ => null,
+            };
+            if (problem is not null) await problem.ExecuteAsync(http);
         });
 
         app.UseRateLimiter();
