@@ -80,6 +80,21 @@ public abstract class SqlDialect : IAsyncDisposable
         return new SqliteDialect(setting) { Setting = setting };
     }
 
+    /// <summary>
+    /// The folder for files that belong with a store (the master key, the demo's credentials): the folder of a
+    /// SQLite database file, else <c>./data</c> (PostgreSQL, or an in-memory or URI-named SQLite database).
+    /// </summary>
+    public static string DataDirectory(string setting)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(setting);
+        var fallback = Path.GetFullPath("data");
+        if (IsPostgresSetting(setting)) return fallback;
+        var dataSource = setting.Contains('=', StringComparison.Ordinal) ? new SqliteConnectionStringBuilder(setting).DataSource : setting;
+        if (string.IsNullOrWhiteSpace(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+            return fallback;
+        return Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? Path.GetFullPath(".");
+    }
+
     /// <summary>True when <see cref="FromSetting"/> would open PostgreSQL for this setting.</summary>
     internal static bool IsPostgresSetting(string setting)
         => setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgres", StringComparison.OrdinalIgnoreCase);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
 
 namespace Puhui.Storage.Access;
 
@@ -67,15 +66,7 @@ public sealed class MasterKey
     }
 
     /// <summary>Where the key file lives when no variable names it.</summary>
-    internal static string DefaultFile(string storeSetting)
-    {
-        if (SqlDialect.IsPostgresSetting(storeSetting)) return Path.GetFullPath(Path.Combine("data", DefaultFileName));
-        var dataSource = storeSetting.Contains('=', StringComparison.Ordinal) ? new SqliteConnectionStringBuilder(storeSetting).DataSource : storeSetting;
-        if (string.IsNullOrWhiteSpace(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
-            return Path.GetFullPath(Path.Combine("data", DefaultFileName));
-        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? Path.GetFullPath(".");
-        return Path.Combine(folder, DefaultFileName);
-    }
+    internal static string DefaultFile(string storeSetting) => Path.Combine(SqlDialect.DataDirectory(storeSetting), DefaultFileName);
 
     /// <summary>Encrypts and authenticates <paramref name="plaintext"/>, bound to <paramref name="associatedData"/>.</summary>
     public byte[] Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)

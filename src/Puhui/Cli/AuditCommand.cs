@@ -16,12 +16,17 @@ internal static class AuditCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
-            var report = await store.AuditAsync(null, ct);
-            var ledger = Print(store, report);
-            var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
-            return Math.Max(ledger, ingestion);
+            return await AuditAsync(store, ct);
         });
         return command;
+    }
+
+    /// <summary>Runs the ledger audit and the ingestion audit, prints both, and returns the worse exit code.</summary>
+    public static async Task<int> AuditAsync(LedgerStore store, CancellationToken ct)
+    {
+        var ledger = Print(store, await store.AuditAsync(null, ct));
+        var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
+        return Math.Max(ledger, ingestion);
     }
 
     /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>

@@ -1,62 +1,210 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using Puhui.Host.Demo;
 using Spectre.Console;
 
 namespace Puhui.Host.Cli;
 
-/// <summary><c>puhui demo</c>: a reproducible workload through the real ledger, then an audit.</summary>
+/// <summary>
+/// <c>puhui demo</c>: a month of a town's behaviour through the HTTP API and the SDK, then the audits
+/// (<see cref="BehaviourDemo"/>); <c>puhui demo --ledger</c>: the random ledger workload of issues, redemptions,
+/// transfers, retirements and expiry, then the ledger audit (<see cref="DemoWorkload"/>).
+/// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The console width for tables when output goes to a file or a pipe.</summary>
+    private const int RedirectedWidth = 160;
+
     public static Command Create()
     {
         var db = StoreSetting.CreateOption();
-        var seed = new Option<int>("--seed") { Description = "随机种子 / Random seed", DefaultValueFactory = _ => 42 };
-        var persons = new Option<int>("--persons") { Description = "居民人数 / Number of persons", DefaultValueFactory = _ => 200 };
-        var operations = new Option<int>("--operations") { Description = "操作次数 / Number of operations", DefaultValueFactory = _ => 2_000 };
+        var seed = new Option<int>("--seed") { Description = "随机种子 / Random seed", DefaultValueFactory = _ => BehaviourDemoOptions.DefaultSeed };
+        var persons = new Option<int>("--persons") { Description = "居民人数 / Number of persons", DefaultValueFactory = _ => BehaviourDemoOptions.DefaultPersons };
+        var days = new Option<int>("--days") { Description = "模拟天数（截至今天零点）/ Days simulated, ending at today's midnight (China time)", DefaultValueFactory = _ => BehaviourDemoOptions.DefaultDays };
+        var ledger = new Option<bool>("--ledger") { Description = "改为运行随机账本负载 / Run the random ledger workload instead" };
+        var operations = new Option<int>("--operations") { Description = "账本负载的操作次数（--ledger）/ Operations of the ledger workload (--ledger)", DefaultValueFactory = _ => 2_000 };
         var reportCommits = new Option<bool>("--report-commits")
         {
-            Description = "每笔提交后输出一行 'committed <key> <seq>'（无进度条）/ Print 'committed <key> <seq>' after each commit (no progress bar)",
+            Description = "账本负载每笔提交后输出一行 'committed <key> <seq>'（无进度条，--ledger）/ Print 'committed <key> <seq>' after each commit (no progress bar; --ledger)",
         };
-        var command = new Command("demo", "生成演示人群并运行可重现的账本负载，然后审计 / Create a demo population, drive a reproducible ledger workload, then audit")
+        var command = new Command("demo",
+            "模拟一个城市一个月的低碳行为：运营机构、场景、绑定与授权的居民，全部经由 HTTP API 与 SDK，然后审计 / "
+            + "Simulate a town's month of low-carbon behaviour — operators, scenarios, bound and consenting persons — through the HTTP API and the SDK, then audit")
         {
-            db, seed, persons, operations, reportCommits,
+            db, seed, persons, days, ledger, operations, reportCommits,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var options = new DemoOptions(parse.GetValue(seed), parse.GetValue(persons), parse.GetValue(operations));
-            if (options.Persons is < 1 or > DemoOptions.PersonsMax || options.Operations is < 0 or > DemoOptions.OperationsMax)
+            if (parse.GetValue(ledger))
             {
-                Console.Error.WriteLine($"参数无效 / Invalid arguments: --persons must be 1–{DemoOptions.PersonsMax}, --operations 0–{DemoOptions.OperationsMax}.");
-                return 2;
+                if (parse.GetResult(days) is { Implicit: false })
+                    return Usage("--days 只用于行为演示 / --days is for the behaviour demo, not --ledger");
+                return await RunLedgerAsync(parse.GetValue(db), new DemoOptions(parse.GetValue(seed), parse.GetValue(persons), parse.GetValue(operations)),
+                    parse.GetValue(reportCommits), ct);
             }
 
-            await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
-            DemoTally tally;
-            if (parse.GetValue(reportCommits))
-            {
-                var workload = new DemoWorkload(store, options) { OnCommitted = s => Console.Out.WriteLine($"committed {s.Transaction.IdempotencyKey} {s.Sequence}") };
-                tally = await workload.RunAsync(null, ct);
-            }
-            else
-            {
-                tally = await AnsiConsole.Progress().StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("账本负载 / Ledger workload", maxValue: Math.Max(1, options.Operations));
-                    var done = await new DemoWorkload(store, options).RunAsync(new Progress<int>(count => task.Value = count), ct);
-                    task.Value = task.MaxValue;
-                    return done;
-                });
-            }
-
-            var table = new Table().Title($"演示负载 / Demo workload (seed {options.Seed}, {options.Persons} persons, {options.Operations} operations)")
-                .AddColumns("操作 / Operation", "提交 / Committed", "重放 / Replayed", "拒绝 / Refused");
-            foreach (var (operation, (committed, replayed, refused)) in tally.ByOperation.OrderBy(o => o.Key, StringComparer.Ordinal))
-                table.AddRow(operation, committed.ToString(System.Globalization.CultureInfo.InvariantCulture), replayed.ToString(System.Globalization.CultureInfo.InvariantCulture), refused.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            AnsiConsole.Write(table);
-
-            var report = await store.AuditAsync(null, ct);
-            return AuditCommand.Print(store, report);
+            if (parse.GetResult(operations) is { Implicit: false } || parse.GetValue(reportCommits))
+                return Usage("--operations 与 --report-commits 需要 --ledger / --operations and --report-commits need --ledger");
+            return await RunBehaviourAsync(parse.GetValue(db), new BehaviourDemoOptions(parse.GetValue(seed), parse.GetValue(persons), parse.GetValue(days)), ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs the behaviour demo with a progress bar, prints its summary, and returns the exit code: 2 when it cannot
+    /// run here (bad options, a store that already holds the demo's organisations), 1 when the operators'
+    /// statistics disagree with the SDK's outcomes or an audit fails, else 0.
+    /// </summary>
+    public static async Task<int> RunBehaviourAsync(string? db, BehaviourDemoOptions options, CancellationToken ct)
+    {
+        if (options.Problem() is { } invalid) return Usage($"参数无效 / Invalid arguments: {invalid}.");
+        var setting = StoreSetting.Resolve(db);
+        var watch = Stopwatch.StartNew();
+        // Bars for a terminal; for a log or a pipe, a line per day that reads the same every run.
+        var result = Console.IsOutputRedirected
+            ? await BehaviourDemo.RunAsync(setting, options, new LineProgress(), ct)
+            : await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var bars = new SpectreProgress(progress);
+                    var done = await BehaviourDemo.RunAsync(setting, options, bars, ct);
+                    bars.Finish();
+                    return done;
+                });
+        switch (result.Status)
+        {
+            case BehaviourDemoStatus.AlreadyLoaded:
+                return Usage($"演示数据已存在 / The demo cannot run here: {result.Problem}.");
+            case BehaviourDemoStatus.LibraryMissing:
+                return Usage($"找不到方法学 / The demo cannot run: {result.Problem}.");
+            case BehaviourDemoStatus.Completed:
+                break;
+        }
+
+        var elapsed = watch.Elapsed;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"模拟时段 / Simulated: {result.From.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} → {result.To.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} (UTC+8), {options.Days} days, seed {options.Seed}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"运营机构 / Operators: {DemoTown.Operators.Count}  居民 / Persons: {result.Persons:N0}  绑定 / Bindings: {result.Bindings:N0}  授权 / Consents: {result.Consents:N0}  批次请求 / Batch requests: {result.Requests:N0}"));
+        // A pipe has no width; give the table room rather than wrap every reason code.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, RedirectedWidth);
+        AnsiConsole.Write(result.Summary.ToTable($"行为演示汇总 / Behaviour demo summary (seed {options.Seed.ToString(CultureInfo.InvariantCulture)})"));
+        var exit = 0;
+        if (result.Disagreements.Count > 0)
+        {
+            Console.WriteLine($"统计不符 / The operators' statistics disagree with the SDK's outcomes: {result.Disagreements.Count} difference(s); first: {result.Disagreements[0]}");
+            foreach (var d in result.Disagreements) Console.Error.WriteLine(d);
+            exit = 1;
+        }
+        else
+        {
+            Console.WriteLine("与各运营机构统计一致 / Every operator's statistics agree with the SDK's outcomes");
+        }
+
+        Console.WriteLine($"演示凭据 / Demo credentials (administrator, operators' staff tokens and API keys, persons): {result.CredentialsPath}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"用时 / Elapsed: {elapsed.TotalSeconds:F1} s"));
+
+        await using var store = await StoreSetting.OpenAsync(db, ct);
+        return Math.Max(exit, await AuditCommand.AuditAsync(store, ct));
+    }
+
+    private static async Task<int> RunLedgerAsync(string? db, DemoOptions options, bool reportCommits, CancellationToken ct)
+    {
+        if (options.Persons is < 1 or > DemoOptions.PersonsMax || options.Operations is < 0 or > DemoOptions.OperationsMax)
+            return Usage($"参数无效 / Invalid arguments: --persons must be 1–{DemoOptions.PersonsMax}, --operations 0–{DemoOptions.OperationsMax}.");
+
+        await using var store = await StoreSetting.OpenAsync(db, ct);
+        DemoTally tally;
+        if (reportCommits)
+        {
+            var workload = new DemoWorkload(store, options) { OnCommitted = s => Console.Out.WriteLine($"committed {s.Transaction.IdempotencyKey} {s.Sequence}") };
+            tally = await workload.RunAsync(null, ct);
+        }
+        else
+        {
+            tally = await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask("账本负载 / Ledger workload", maxValue: Math.Max(1, options.Operations));
+                var done = await new DemoWorkload(store, options).RunAsync(new Progress<int>(count => task.Value = count), ct);
+                task.Value = task.MaxValue;
+                return done;
+            });
+        }
+
+        var table = new Table().Title($"演示负载 / Demo workload (seed {options.Seed}, {options.Persons} persons, {options.Operations} operations)")
+            .AddColumns("操作 / Operation", "提交 / Committed", "重放 / Replayed", "拒绝 / Refused");
+        foreach (var (operation, (committed, replayed, refused)) in tally.ByOperation.OrderBy(o => o.Key, StringComparer.Ordinal))
+            table.AddRow(operation, committed.ToString(CultureInfo.InvariantCulture), replayed.ToString(CultureInfo.InvariantCulture), refused.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+
+        var report = await store.AuditAsync(null, ct);
+        return AuditCommand.Print(store, report);
+    }
+
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+
+    /// <summary>Plain lines: the plan, the residents once set up, and each day's running total.</summary>
+    private sealed class LineProgress : IBehaviourDemoProgress
+    {
+        private int _persons, _personsReady, _days, _daysDone;
+        private long _sent, _planned;
+
+        public void Planned(int persons, int days, long records)
+        {
+            (_persons, _days, _planned) = (persons, days, records);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"计划 / Planned: {persons:N0} persons, {days} days, {records:N0} records"));
+        }
+
+        public void PersonReady()
+        {
+            if (++_personsReady == _persons)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"居民已注册、绑定、授权 / Persons registered, bound and consenting: {_persons:N0}"));
+        }
+
+        public void RecordsSent(int count) => _sent += count;
+
+        public void DayDone() =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"第 {++_daysDone}/{_days} 天 / Day {_daysDone} of {_days}: {_sent:N0} of {_planned:N0} records sent"));
+    }
+
+    /// <summary>Three bars: residents set up, days simulated, records sent.</summary>
+    private sealed class SpectreProgress(ProgressContext context) : IBehaviourDemoProgress
+    {
+        private ProgressTask? _persons, _days, _records;
+        private long _sent, _planned;
+
+        public void Planned(int persons, int days, long records)
+        {
+            _planned = records;
+            _persons = context.AddTask("居民注册、绑定、授权 / Persons registered, bound, consenting", maxValue: persons);
+            _days = context.AddTask("模拟天数 / Days simulated", maxValue: days);
+            _records = context.AddTask(RecordsLabel(), maxValue: Math.Max(1, records));
+        }
+
+        public void PersonReady() => _persons?.Increment(1);
+
+        public void RecordsSent(int count)
+        {
+            _sent += count;
+            if (_records is null) return;
+            _records.Description = RecordsLabel();
+            _records.Increment(count);
+        }
+
+        public void DayDone() => _days?.Increment(1);
+
+        public void Finish()
+        {
+            foreach (var task in new[] { _persons, _days, _records })
+                if (task is not null) task.Value = task.MaxValue;
+        }
+
+        private string RecordsLabel() => string.Create(CultureInfo.InvariantCulture, $"行为记录 / Records sent {_sent:N0} of {_planned:N0}");
     }
 }

@@ -9,7 +9,7 @@ public class AuditCommandTests
     public async Task Demo_then_audit_succeed_and_a_tampered_row_makes_audit_exit_non_zero_naming_it()
     {
         var db = await TestStores.CreateSettingAsync(StoreKind.Sqlite);
-        var demo = await PuhuiProcess.RunAsync("demo", "--db", db, "--operations", "300", "--persons", "40");
+        var demo = await PuhuiProcess.RunAsync("demo", "--ledger", "--db", db, "--operations", "300", "--persons", "40");
         Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
         Assert.Contains("审计通过 / Audit passed", demo.Output, StringComparison.Ordinal);
 
@@ -35,6 +35,10 @@ public class AuditCommandTests
         var result = await PuhuiProcess.RunAsync("demo", "--persons", "0", "--db", await TestStores.CreateSettingAsync(StoreKind.Sqlite));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--persons", result.Error, StringComparison.Ordinal);
+
+        var ledgerOnly = await PuhuiProcess.RunAsync("demo", "--operations", "10", "--db", await TestStores.CreateSettingAsync(StoreKind.Sqlite));
+        Assert.Equal(2, ledgerOnly.ExitCode);
+        Assert.Contains("--ledger", ledgerOnly.Error, StringComparison.Ordinal);
 
         var unknown = await PuhuiProcess.RunAsync("no-such-command");
         Assert.NotEqual(0, unknown.ExitCode);

@@ -18,7 +18,7 @@ public class CrashTests
     {
         var setting = await TestStores.CreateSettingAsync(kind);
         var reported = new List<(string Key, long Seq)>();
-        using (var child = Process.Start(PuhuiProcess.StartInfo("demo", "--db", setting, "--report-commits", "--operations", "1000000", "--persons", "300"))!)
+        using (var child = Process.Start(PuhuiProcess.StartInfo("demo", "--ledger", "--db", setting, "--report-commits", "--operations", "1000000", "--persons", "300"))!)
         {
             _ = child.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

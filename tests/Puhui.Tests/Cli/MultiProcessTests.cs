@@ -14,7 +14,7 @@ public class MultiProcessTests
         var setting = await TestStores.CreateSettingAsync(kind);
         // Two share a seed, so they race for the same keys, accounts and balances; the third works beside them.
         string[] seeds = ["7", "7", "8"];
-        var runs = seeds.Select(seed => PuhuiProcess.RunAsync("demo", "--db", setting, "--seed", seed, "--operations", "400", "--persons", "30")).ToList();
+        var runs = seeds.Select(seed => PuhuiProcess.RunAsync("demo", "--ledger", "--db", setting, "--seed", seed, "--operations", "400", "--persons", "30")).ToList();
         var results = await Task.WhenAll(runs);
         foreach (var (exitCode, output, error) in results)
             Assert.True(exitCode == 0, output + error);
@@ -31,7 +31,7 @@ public class MultiProcessTests
     public async Task Demo_then_audit_succeed_on_postgres()
     {
         var setting = await TestStores.CreateSettingAsync(StoreKind.Postgres);
-        var demo = await PuhuiProcess.RunAsync("demo", "--db", setting, "--operations", "300", "--persons", "40");
+        var demo = await PuhuiProcess.RunAsync("demo", "--ledger", "--db", setting, "--operations", "300", "--persons", "40");
         Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
         var audit = await PuhuiProcess.RunAsync("audit", "--db", setting);
         Assert.True(audit.ExitCode == 0, audit.Output + audit.Error);

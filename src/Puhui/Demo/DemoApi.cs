@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Puhui.Host.Demo;
+
+/// <summary>
+/// The demo's side of the platform's JSON API: a request with an optional bearer token, the answer read as the
+/// host's own DTO type. Any error status is a failed demo, so it throws with the problem the platform sent.
+/// </summary>
+public sealed class DemoApi(HttpClient http)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public HttpClient Http => http;
+
+    public Task<T> PostAsync<T>(string path, string? token, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, token, body, ct);
+
+    public Task<T> GetAsync<T>(string path, string token, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, token, null, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var problem = await response.Content.ReadAsStringAsync(ct);
+            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {problem}");
+        }
+
+        return await response.Content.ReadFromJsonAsync<T>(Json, ct)
+            ?? throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode} with an empty body.");
+    }
+}

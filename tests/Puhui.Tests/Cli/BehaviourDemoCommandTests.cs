@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+using Puhui.Storage;
+
+namespace Puhui.Tests.Cli;
+
+/// <summary><c>puhui demo</c> as people run it: a child process that drives the HTTP API and prints a summary.</summary>
+public class BehaviourDemoCommandTests
+{
+    public const string SummaryTitle = "行为演示汇总 / Behaviour demo summary";
+
+    public static TheoryData<StoreKind> Stores => TestStores.All;
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task The_demo_month_is_accepted_deduplicated_audited_and_the_same_for_the_same_seed(StoreKind kind)
+    {
+        var setting = await TestStores.CreateSettingAsync(kind);
+        var first = await PuhuiProcess.RunAsync("demo", "--db", setting, "--persons", "20", "--days", "5", "--seed", "7");
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("审计通过 / Audit passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("接入审计通过 / Ingestion audit passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("与各运营机构统计一致 / Every operator's statistics agree", first.Output, StringComparison.Ordinal);
+
+        var table = SummaryTable(first.Output);
+        var total = Cells(table.Single(l => l.StartsWith("│ 合计 / Total", StringComparison.Ordinal)));
+        Assert.True(Number(total[2]) > 0, "no record was accepted:\n" + string.Join('\n', table));
+        Assert.True(Number(total[3]) > 0, "no re-sent record came back as a duplicate:\n" + string.Join('\n', table));
+        var reasons = string.Join('\n', table);
+        Assert.Contains("duplicate_elsewhere", reasons, StringComparison.Ordinal);
+        Assert.Contains("no_consent", reasons, StringComparison.Ordinal);
+
+        var credentials = CredentialsPath(first.Output);
+        using (var json = JsonDocument.Parse(await File.ReadAllTextAsync(credentials)))
+        {
+            Assert.Equal(43, json.RootElement.GetProperty("administratorToken").GetString()!.Length);
+            Assert.Equal(6, json.RootElement.GetProperty("operators").GetArrayLength());
+            Assert.StartsWith("sk_", json.RootElement.GetProperty("operators")[0].GetProperty("apiKey").GetProperty("secret").GetString(), StringComparison.Ordinal);
+        }
+
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentials));
+
+        var again = await PuhuiProcess.RunAsync("demo", "--db", await TestStores.CreateSettingAsync(kind), "--persons", "20", "--days", "5", "--seed", "7");
+        Assert.True(again.ExitCode == 0, again.Output + again.Error);
+        Assert.Equal(table, SummaryTable(again.Output));
+
+        var refused = await PuhuiProcess.RunAsync("demo", "--db", setting, "--persons", "20", "--days", "5", "--seed", "7");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("org:sz-metro", refused.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The summary table's lines, from its title to its bottom border.</summary>
+    private static List<string> SummaryTable(string output)
+    {
+        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var start = lines.FindIndex(l => l.Contains(SummaryTitle, StringComparison.Ordinal));
+        Assert.True(start >= 0, "no summary table in:\n" + output);
+        var end = lines.FindIndex(start, l => l.StartsWith('└'));
+        Assert.True(end > start, "the summary table does not end:\n" + output);
+        return lines.GetRange(start, end - start + 1);
+    }
+
+    private static string[] Cells(string row) => row.Split('│', StringSplitOptions.TrimEntries)[1..^1];
+
+    private static long Number(string cell) => long.Parse(cell, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+    private static string CredentialsPath(string output)
+    {
+        const string Label = "演示凭据 / Demo credentials";
+        var line = output.Split('\n').Single(l => l.StartsWith(Label, StringComparison.Ordinal)).TrimEnd('\r');
+        var path = line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..];
+        Assert.True(File.Exists(path), $"the credentials file {path} does not exist");
+        return path;
+    }
+}
