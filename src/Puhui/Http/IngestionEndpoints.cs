@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Puhui.Client;
 using Puhui.Ingestion;
 using Puhui.Storage.Access;
@@ -27,16 +28,8 @@ public static class IngestionEndpoints
     {
         var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, ct);
         if (problem is not null) return problem;
-        BehaviourBatch? batch;
-        try
-        {
-            batch = JsonSerializer.Deserialize(body, PuhuiJsonContext.Default.BehaviourBatch);
-        }
-        catch (JsonException e)
-        {
-            return Problems.Of("batch-malformed", e.Message);
-        }
-
+        var (batch, malformed) = Read(body, PuhuiJsonContext.Default.BehaviourBatch);
+        if (malformed is not null) return malformed;
         if (batch?.Records is not { Count: > 0 } records) return Problems.Of("batch-malformed", "a batch has at least one record");
         if (records.Count > WireLimits.BatchRecordsMax) return Problems.Of("batch-too-large", $"a batch holds at most {WireLimits.BatchRecordsMax} records");
         var incoming = new IncomingRecord[records.Count];
@@ -65,6 +58,19 @@ public static class IngestionEndpoints
         return TypedResults.Json(new BatchResponse { Results = outcomes, Accepted = accepted, Duplicates = duplicates, Rejected = rejected }, PuhuiJsonContext.Default.BatchResponse);
     }
 
+    /// <summary>The body as the wire contract's type, or the problem when it is not (a missing field is malformed, not a default).</summary>
+    private static (T? Value, IResult? Problem) Read<T>(byte[] body, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize(body, type), null);
+        }
+        catch (JsonException e)
+        {
+            return (default, Problems.Of("batch-malformed", e.Message));
+        }
+    }
+
     private static RecordOutcome ToWire(string scenario, string externalId, RecordResult r) => r.Status switch
     {
         RecordStatus.Accepted => new RecordOutcome { Scenario = scenario, ExternalId = externalId, Outcome = Outcomes.Accepted, Grams = r.Grams, Points = r.Points, AcceptedAt = r.AcceptedAt },
@@ -76,16 +82,8 @@ public static class IngestionEndpoints
     {
         var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, ct);
         if (problem is not null) return problem;
-        BindingRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize(body, PuhuiJsonContext.Default.BindingRequest);
-        }
-        catch (JsonException e)
-        {
-            return Problems.Of("batch-malformed", e.Message);
-        }
-
+        var (request, malformed) = Read(body, PuhuiJsonContext.Default.BindingRequest);
+        if (malformed is not null) return malformed;
         if (request is null) return Problems.Of("batch-malformed", "send {\"code\": …, \"userRef\": …}");
         if (string.IsNullOrWhiteSpace(request.UserRef) || request.UserRef.Length > WireLimits.UserRefLengthMax)
             return Problems.Of("invalid-argument", $"userRef must be 1–{WireLimits.UserRefLengthMax} characters");
