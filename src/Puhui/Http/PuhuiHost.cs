@@ -55,8 +55,14 @@ public static class PuhuiHost
         });
         app.UseStatusCodePages(async status =>
         {
-            if (status.HttpContext.Response.StatusCode == StatusCodes.Status404NotFound && !status.HttpContext.Response.HasStarted)
+            var response = status.HttpContext.Response;
+            if (response.HasStarted) return;
+            if (response.StatusCode == StatusCodes.Status404NotFound)
                 await Problems.Of("not-found", status.HttpContext.Request.Path).ExecuteAsync(status.HttpContext);
+            // A body or query parameter the framework could not bind (not JSON, a required property missing, a
+            // malformed date) is answered before any handler runs; it gets a problem with a code like every other refusal.
+            else if (response.StatusCode == StatusCodes.Status400BadRequest)
+                await Problems.Of("invalid-argument", "the request could not be read: a parameter or the JSON body is malformed or lacks a required property").ExecuteAsync(status.HttpContext);
         });
 
         app.UseRateLimiter();
