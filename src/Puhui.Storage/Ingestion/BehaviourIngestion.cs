@@ -111,7 +111,8 @@ public sealed partial class BehaviourIngestion
         if (records.Count is 0 or > BatchRecordsMax)
             throw new ArgumentOutOfRangeException(nameof(records), records.Count, $"A batch holds 1–{BatchRecordsMax} records.");
 
-        var now = _time.GetUtcNow();
+        // Whole microseconds, as the store keeps acceptedAt: a duplicate's original must be the instant first answered.
+        var now = CanonicalEncoding.FromUnixMicroseconds(CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow()));
         var items = new Item[records.Count];
         Dictionary<string, (Scenario Scenario, ScenarioRules Rules)> scenarios = [];
         await using (var connection = await _store.Dialect.OpenAsync(ct))
