@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Puhui.Client.Internal;
+
 namespace Puhui.Client;
 
 /// <summary>
@@ -20,6 +23,7 @@ public sealed record BehaviourRecord
     public required string UserRef { get; init; }
 
     /// <summary>When the behaviour happened (for a trip: when it ended).</summary>
+    [JsonConverter(typeof(OffsetRequiredConverter))]
     public required DateTimeOffset OccurredAt { get; init; }
 
     /// <summary>

@@ -21,8 +21,10 @@ public static class RateLimits
     public static void Configure(RateLimiterOptions options, int registrationsPerMinute)
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        // The key id is claimed before the signature is checked, so the bucket is the claimed key from one address:
+        // someone who knows an operator's key id (it is not secret) cannot use up the operator's own share.
         options.AddPolicy(Operators, http => RateLimitPartition.GetTokenBucketLimiter(
-            "key:" + (http.Request.Headers[Client.SignatureHeaders.KeyId].ToString() is { Length: > 0 } key ? key : http.Connection.RemoteIpAddress?.ToString()),
+            "key:" + http.Request.Headers[Client.SignatureHeaders.KeyId].ToString() + "@" + http.Connection.RemoteIpAddress,
             _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = OperatorBurst,

@@ -95,4 +95,17 @@ public class WireContractTests
         Assert.Equal(10, RejectionReasons.All.Distinct(StringComparer.Ordinal).Count());
         Assert.Contains(RejectionReasons.DuplicateElsewhere, RejectionReasons.All);
     }
+
+    [Theory]
+    [InlineData("2026-11-02T08:30:00", false)]
+    [InlineData("2026-11-02 08:30", false)]
+    [InlineData("1730000000", false)]
+    [InlineData("2026-11-02T08:30:00+08:00", true)]
+    [InlineData("2026-11-02T00:30:00.123Z", true)]
+    public void An_occurrence_time_must_carry_its_offset(string occurredAt, bool readable)
+    {
+        var json = "{\"records\":[{\"scenario\":\"s\",\"externalId\":\"e\",\"userRef\":\"u\",\"occurredAt\":\"" + occurredAt + "\",\"inputs\":{}}]}";
+        if (readable) Assert.Single(JsonSerializer.Deserialize(json, PuhuiJsonContext.Default.BehaviourBatch)!.Records);
+        else Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, PuhuiJsonContext.Default.BehaviourBatch));
+    }
 }
