@@ -30,7 +30,7 @@ internal static class Sql
 
     /// <summary>
     /// Inserts rows the fastest way each database offers: on PostgreSQL one statement that unnests one array
-    /// parameter per column; on SQLite one prepared statement executed per row, only rebinding values.
+    /// parameter per column; on SQLite multi-row VALUES statements of up to a few hundred rows.
     /// <paramref name="suffix"/> follows the statement (e.g. an ON CONFLICT clause). Values must be long, int,
     /// string or byte[], the same type down each column. Returns the number of rows inserted or updated.
     /// </summary>
@@ -45,24 +45,75 @@ internal static class Sql
             return await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        await using var insert = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}");
-        var parameters = new DbParameter[columns.Length];
-        for (var c = 0; c < columns.Length; c++)
-        {
-            parameters[c] = insert.CreateParameter();
-            parameters[c].ParameterName = "@c" + c.ToString(CultureInfo.InvariantCulture);
-            insert.Parameters.Add(parameters[c]);
-        }
-
-        await insert.PrepareAsync(ct);
+        // SQLite: multi-row VALUES statements, so each step inserts many rows and ADO.NET's per-execute cost is
+        // paid per chunk, not per row. Statements of a full chunk are prepared once and only rebound.
+        var chunk = Math.Clamp(SqliteParametersMax / columns.Length, 1, SqliteRowsPerInsert);
+        DbCommand? full = null;
+        DbParameter[]? fullParameters = null;
         var affected = 0;
-        foreach (var row in rows)
+        try
         {
-            for (var c = 0; c < columns.Length; c++) parameters[c].Value = value(row, c) ?? DBNull.Value;
-            affected += await insert.ExecuteNonQueryAsync(ct);
+            for (var start = 0; start < rows.Count; start += chunk)
+            {
+                var count = Math.Min(chunk, rows.Count - start);
+                DbCommand insert;
+                DbParameter[] parameters;
+                if (count == chunk && full is not null)
+                {
+                    (insert, parameters) = (full, fullParameters!);
+                }
+                else
+                {
+                    (insert, parameters) = MultiRowInsert(connection, tx, table, columns, count, suffix);
+                    if (count == chunk) (full, fullParameters) = (insert, parameters);
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    for (var c = 0; c < columns.Length; c++) parameters[r * columns.Length + c].Value = value(rows[start + r], c) ?? DBNull.Value;
+                }
+
+                affected += await insert.ExecuteNonQueryAsync(ct);
+                if (!ReferenceEquals(insert, full)) await insert.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (full is not null) await full.DisposeAsync();
         }
 
         return affected;
+    }
+
+    /// <summary>SQLite's default limit on the parameters of one statement.</summary>
+    private const int SqliteParametersMax = 32_766;
+
+    /// <summary>Rows per SQLite insert statement: past a few hundred, longer statements stop paying for themselves.</summary>
+    private const int SqliteRowsPerInsert = 256;
+
+    private static (DbCommand Command, DbParameter[] Parameters) MultiRowInsert(DbConnection connection, DbTransaction? tx, string table, string[] columns, int rows, string suffix)
+    {
+        var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(string.Join(", ", columns)).Append(") VALUES ");
+        var command = Command(connection, tx, "");
+        var parameters = new DbParameter[rows * columns.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"@p{r}_{c}");
+                sql.Append(c == 0 ? "" : ", ").Append(name);
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+                parameters[r * columns.Length + c] = parameter;
+            }
+
+            sql.Append(')');
+        }
+
+        command.CommandText = sql.Append(suffix).ToString();
+        return (command, parameters);
     }
 
     /// <summary>PostgreSQL: adds the same insert to a batch, so that several statements travel in one round trip.</summary>
@@ -120,7 +171,9 @@ internal static class Sql
         if (keys.Count == 0) return;
         if (connection is NpgsqlConnection)
         {
-            // A lateral probe per key keeps the planner on the index however many keys there are.
+            // A lateral probe per key keeps the planner on the index however many keys there are. OFFSET 0 fences the
+            // subquery: without it PostgreSQL flattens the lateral join into an ordinary one and, with statistics
+            // lagging behind a growing table, often picks a hash join over a sequential scan of the whole table.
             await using var cmd = Command(connection, tx, "");
             var arrays = new StringBuilder();
             for (var c = 0; c < keyColumns.Length; c++)
@@ -133,7 +186,7 @@ internal static class Sql
 
             var columns = string.Join(", ", keyColumns.Select((_, c) => "k" + c.ToString(CultureInfo.InvariantCulture)));
             var match = string.Join(" AND ", keyColumns.Select((col, c) => $"{col} = k.k{c.ToString(CultureInfo.InvariantCulture)}"));
-            cmd.CommandText = $"SELECT t.* FROM unnest({arrays}) AS k({columns}) CROSS JOIN LATERAL ({select} WHERE {match}) t";
+            cmd.CommandText = $"SELECT t.* FROM unnest({arrays}) AS k({columns}) CROSS JOIN LATERAL ({select} WHERE {match} OFFSET 0) t";
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) row(reader);
             return;

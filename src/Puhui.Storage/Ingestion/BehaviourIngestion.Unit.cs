@@ -324,7 +324,7 @@ public sealed partial class BehaviourIngestion
                 if (item.Result!.Status == RecordStatus.Accepted && lots.TryGetValue((item.Account, item.Batch.Value, item.Day), out var lot)) item.LotId = lot.Id.Value;
             }
 
-            owner._store.RememberLots(lots.Values);
+            owner._store.RememberLots(lots.Values, missing.Select(k => lots[k].Id.Value));
         }
 
         /// <summary>One issuance per person (split when one person's lots exceed a transaction), so a person's history holds only their own postings.</summary>

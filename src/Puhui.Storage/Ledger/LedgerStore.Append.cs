@@ -68,6 +68,7 @@ public sealed partial class LedgerStore
             _cache.Clear();
             // The unit may have created lots in the rolled-back transaction; their ids may be given to other lots.
             _lots.Clear();
+            _createdLots.Clear();
             throw;
         }
     }
@@ -76,10 +77,19 @@ public sealed partial class LedgerStore
     /// Lets an <see cref="IAppendUnit"/> hand over the lots it found or created in the append's transaction, so the
     /// ledger need not read them again; a rolled-back unit clears them with the rest of the lot cache.
     /// </summary>
-    internal void RememberLots(IEnumerable<PointLot> lots)
+    /// <remarks>
+    /// <paramref name="created"/> names the lots the unit inserted in this very transaction: they hold nothing yet,
+    /// so the ledger takes their balances as zero instead of looking them up. Only the current append reads this.
+    /// </remarks>
+    internal void RememberLots(IEnumerable<PointLot> lots, IEnumerable<long> created)
     {
         foreach (var lot in lots) _lots[lot.Id.Value] = lot;
+        _createdLots.Clear();
+        _createdLots.UnionWith(created);
     }
+
+    // Written by an append unit and read by the same append, under the write lock.
+    private readonly HashSet<long> _createdLots = [];
 
     private Prepared[] Prepare(IReadOnlyList<Transaction> group)
     {
@@ -117,6 +127,7 @@ public sealed partial class LedgerStore
         var (dbTx, lastSeq, lastHash) = await _dialect.BeginAppendReadingHeadAsync(connection, ct);
         await using var disposeTx = dbTx;
         var (headSeq, headHash) = (lastSeq, lastHash);
+        _createdLots.Clear();
         group ??= Prepare(await unit!.PrepareAsync(connection, dbTx, ct));
         await LoadReferencesAsync(connection, dbTx, group, ct);
         var seen = lookUpKeys ? await FindKeysAsync(connection, dbTx, group, ct) : [];
@@ -220,6 +231,7 @@ public sealed partial class LedgerStore
     private async Task RollBackAttemptAsync(DbTransaction dbTx, IAppendUnit? unit, CancellationToken ct)
     {
         await dbTx.RollbackAsync(ct);
+        _createdLots.Clear();
         if (unit is not null) _lots.Clear();
     }
 
@@ -305,6 +317,12 @@ public sealed partial class LedgerStore
         var balances = new Dictionary<BalanceKey, long>(keys.Count);
         var heads = new Dictionary<long, long>(accounts.Count);
         var (missingKeys, missingAccounts) = _cache.Fill(headSeq, headHash, keys, balances, accounts, heads);
+        if (_createdLots.Count > 0)
+        {
+            foreach (var key in missingKeys.Where(k => _createdLots.Contains(k.Lot))) balances[key] = 0;
+            missingKeys = missingKeys.Where(k => !_createdLots.Contains(k.Lot)).ToList();
+            _createdLots.Clear();
+        }
         await Sql.LookupAsync(connection, tx, "SELECT account_id, asset, batch_id, lot_id, amount FROM balances", ["account_id", "asset", "batch_id", "lot_id"], missingKeys,
             static (k, c) => c switch { 0 => k.Account, 1 => (int)k.Asset, 2 => k.Batch, _ => k.Lot },
             r => balances[new BalanceKey(r.GetInt64(0), (byte)r.GetInt32(1), r.GetInt64(2), r.GetInt64(3))] = r.GetInt64(4), ct);
