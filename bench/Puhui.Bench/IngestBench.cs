@@ -86,6 +86,7 @@ internal static class IngestBench
         var manyWatch = new Stopwatch();
         for (var i = 0; i < onePer.Count; i++)
         {
+            StatementProfile.Phase = "hook";
             if (profiler is not null) await profiler.HookPoolAsync();
             StatementProfile.Phase = "raw";
             rawWatch.Start();

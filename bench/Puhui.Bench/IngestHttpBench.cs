@@ -27,6 +27,7 @@ internal static class IngestHttpBench
         var persons = LedgerBench.IntArg(args, "--persons", 10_000);
         var batch = LedgerBench.IntArg(args, "--batch", 1_000);
         var concurrency = LedgerBench.IntArg(args, "--concurrency", 4);
+        Profile = args.Contains("--profile");
         var stores = LedgerBench.Arg(args, "--store") is { } s ? [s] : new[] { "sqlite", "postgres" };
         Console.WriteLine($"ingestion over HTTP: {records:N0} metro records over {persons:N0} persons, signed batches of {batch:N0}, {concurrency} concurrent, loopback, durable commits");
         Console.WriteLine("store     | in-process rec/s | HTTP rec/s | p50 batch ms | p99 batch ms | ratio | target");
@@ -44,6 +45,9 @@ internal static class IngestHttpBench
 
         return ok ? 0 : 1;
     }
+
+    /// <summary>Whether to time the host's statements during the HTTP measurement (see <see cref="StatementProfile"/>).</summary>
+    private static bool Profile { get; set; }
 
     private sealed record HttpResult(double RecordsPerSecond, double P50Ms, double P99Ms);
 
@@ -68,9 +72,17 @@ internal static class IngestHttpBench
         await using var store = await LedgerStore.OpenAsync(setting);
         var ingestion = new BehaviourIngestion(store, new ScenarioStore(store), policy);
         foreach (var b in warmUp) IngestBench.Check(await ingestion.SubmitAsync(world.Operator, "bench", b));
+        var slowestMs = 0d;
         var watch = Stopwatch.StartNew();
-        foreach (var b in measured) IngestBench.Check(await ingestion.SubmitAsync(world.Operator, "bench", b));
+        foreach (var b in measured)
+        {
+            var start = Stopwatch.GetTimestamp();
+            IngestBench.Check(await ingestion.SubmitAsync(world.Operator, "bench", b));
+            slowestMs = Math.Max(slowestMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
         watch.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {store.Kind}: in process, slowest batch {slowestMs:N0} ms"));
         await IngestBench.AuditAsync(store, policy);
         return measured.Sum(b => b.Count) / watch.Elapsed.TotalSeconds;
     }
@@ -91,9 +103,19 @@ internal static class IngestHttpBench
         var warmWire = warmUp.Select(b => b.Select(Trips.ToWire).ToList()).ToList();
         var wire = measured.Select(b => b.Select(Trips.ToWire).ToList()).ToList();
         await SendAllAsync(client, warmWire, concurrency);
+        using var profiler = Profile ? new StatementProfile(store) : null;
+        if (profiler is not null) await profiler.HookPoolAsync();
+        StatementProfile.Phase = "http";
+        var (pauseBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var watch = Stopwatch.StartNew();
         var latencies = await SendAllAsync(client, wire, concurrency);
         watch.Stop();
+        // The tail has causes worth naming: garbage collection pauses of this process (client and host alike), or the store.
+        var slowest = latencies.Select((ms, i) => (ms, i)).OrderByDescending(l => l.ms).Take(3);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {store.Kind}: slowest batches {string.Join(", ", slowest.Select(l => $"#{l.i} {l.ms:N0} ms"))}; GC paused {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:N0} ms, {GC.CollectionCount(2) - gen2Before} gen2 collections"));
+        StatementProfile.Phase = "audit";
+        profiler?.Print(new Dictionary<string, (TimeSpan, int, int)> { ["http"] = (watch.Elapsed, wire.Count, wire.Sum(b => b.Count)) });
         await app.StopAsync();
         await IngestBench.AuditAsync(store, policy);
 

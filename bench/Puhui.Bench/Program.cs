@@ -16,6 +16,6 @@ static int Usage()
     Console.Error.WriteLine("  ledger [--store sqlite|postgres] [--transactions N] [--group N]");
     Console.Error.WriteLine("  methodology");
     Console.Error.WriteLine("  ingest [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--cluster N] [--profile]");
-    Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N]");
+    Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N] [--profile]");
     return 2;
 }
