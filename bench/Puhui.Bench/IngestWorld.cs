@@ -219,7 +219,7 @@ internal sealed class Trips(DateTimeOffset now, IngestionPolicy policy)
         var day = _today.AddDays(-daysBack);
         var slot = n % perDay + slotOffset;
         var at = new DateTimeOffset(day.Year, day.Month, day.Day, 6 + 2 * slot, person % 60, 0, policy.LocalOffset);
-        // Deterministic spread of distances 2.0–15.0 km; the gate-to-gate time implies 24–40 km/h.
+        // Deterministic spread of distances 2.0–15.0 km; the gate-to-gate time implies 15–33 km/h.
         var tenths = 20 + (int)(((long)person * 7_919 + (long)n * 104_729) % 131);
         var km = tenths / 10m;
         var minutes = (decimal)(5 + tenths * 15 / 100);
