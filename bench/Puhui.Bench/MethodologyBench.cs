@@ -140,7 +140,7 @@ internal static class MethodologyBench
         return count / watch.Elapsed.TotalSeconds;
     }
 
-    private static string? FindLibrary()
+    internal static string? FindLibrary()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {

@@ -5,6 +5,8 @@ return args.FirstOrDefault() switch
 {
     "ledger" => await LedgerBench.RunAsync(args[1..]),
     "methodology" => MethodologyBench.Run(args[1..]),
+    "ingest" => await IngestBench.RunAsync(args[1..]),
+    "ingest-http" => await IngestHttpBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +15,7 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Puhui.Bench -- <mode> [options]");
     Console.Error.WriteLine("  ledger [--store sqlite|postgres] [--transactions N] [--group N]");
     Console.Error.WriteLine("  methodology");
+    Console.Error.WriteLine("  ingest [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--cluster N] [--profile]");
+    Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N] [--profile]");
     return 2;
 }
