@@ -30,7 +30,7 @@ internal static class Sql
 
     /// <summary>
     /// Inserts rows the fastest way each database offers: on PostgreSQL one statement that unnests one array
-    /// parameter per column; on SQLite multi-row VALUES statements of up to a few hundred rows.
+    /// parameter per column; on SQLite one prepared statement executed per row, only rebinding values.
     /// <paramref name="suffix"/> follows the statement (e.g. an ON CONFLICT clause). Values must be long, int,
     /// string or byte[], the same type down each column. Returns the number of rows inserted or updated.
     /// </summary>
@@ -45,75 +45,24 @@ internal static class Sql
             return await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        // SQLite: multi-row VALUES statements, so each step inserts many rows and ADO.NET's per-execute cost is
-        // paid per chunk, not per row. Statements of a full chunk are prepared once and only rebound.
-        var chunk = Math.Clamp(SqliteParametersMax / columns.Length, 1, SqliteRowsPerInsert);
-        DbCommand? full = null;
-        DbParameter[]? fullParameters = null;
-        var affected = 0;
-        try
+        await using var insert = Command(connection, tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, c) => "@c" + c.ToString(CultureInfo.InvariantCulture)))}){suffix}");
+        var parameters = new DbParameter[columns.Length];
+        for (var c = 0; c < columns.Length; c++)
         {
-            for (var start = 0; start < rows.Count; start += chunk)
-            {
-                var count = Math.Min(chunk, rows.Count - start);
-                DbCommand insert;
-                DbParameter[] parameters;
-                if (count == chunk && full is not null)
-                {
-                    (insert, parameters) = (full, fullParameters!);
-                }
-                else
-                {
-                    (insert, parameters) = MultiRowInsert(connection, tx, table, columns, count, suffix);
-                    if (count == chunk) (full, fullParameters) = (insert, parameters);
-                }
-
-                for (var r = 0; r < count; r++)
-                {
-                    for (var c = 0; c < columns.Length; c++) parameters[r * columns.Length + c].Value = value(rows[start + r], c) ?? DBNull.Value;
-                }
-
-                affected += await insert.ExecuteNonQueryAsync(ct);
-                if (!ReferenceEquals(insert, full)) await insert.DisposeAsync();
-            }
+            parameters[c] = insert.CreateParameter();
+            parameters[c].ParameterName = "@c" + c.ToString(CultureInfo.InvariantCulture);
+            insert.Parameters.Add(parameters[c]);
         }
-        finally
+
+        await insert.PrepareAsync(ct);
+        var affected = 0;
+        foreach (var row in rows)
         {
-            if (full is not null) await full.DisposeAsync();
+            for (var c = 0; c < columns.Length; c++) parameters[c].Value = value(row, c) ?? DBNull.Value;
+            affected += await insert.ExecuteNonQueryAsync(ct);
         }
 
         return affected;
-    }
-
-    /// <summary>SQLite's default limit on the parameters of one statement.</summary>
-    private const int SqliteParametersMax = 32_766;
-
-    /// <summary>Rows per SQLite insert statement: past a few hundred, longer statements stop paying for themselves.</summary>
-    private const int SqliteRowsPerInsert = 256;
-
-    private static (DbCommand Command, DbParameter[] Parameters) MultiRowInsert(DbConnection connection, DbTransaction? tx, string table, string[] columns, int rows, string suffix)
-    {
-        var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(string.Join(", ", columns)).Append(") VALUES ");
-        var command = Command(connection, tx, "");
-        var parameters = new DbParameter[rows * columns.Length];
-        for (var r = 0; r < rows; r++)
-        {
-            sql.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < columns.Length; c++)
-            {
-                var name = string.Create(CultureInfo.InvariantCulture, $"@p{r}_{c}");
-                sql.Append(c == 0 ? "" : ", ").Append(name);
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
-                parameters[r * columns.Length + c] = parameter;
-            }
-
-            sql.Append(')');
-        }
-
-        command.CommandText = sql.Append(suffix).ToString();
-        return (command, parameters);
     }
 
     /// <summary>PostgreSQL: adds the same insert to a batch, so that several statements travel in one round trip.</summary>
