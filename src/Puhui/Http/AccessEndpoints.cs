@@ -220,11 +220,11 @@ public static class AccessEndpoints
     }
 
     private static async Task<Results<Ok<StatisticsDto>, ProblemHttpResult>> Statistics(HttpContext http, AccessTokens tokens, LedgerStore store, IngestionQueries queries,
-        TimeProvider time, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
+        BehaviourIngestion ingestion, TimeProvider time, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
         var (op, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Operator, ct);
         if (problem is not null) return problem;
-        var last = to ?? DateOnly.FromDateTime(time.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime);
+        var last = to ?? ingestion.Policy.LocalDay(time.GetUtcNow());
         var first = from ?? last.AddDays(-29);
         if (last < first || last.DayNumber - first.DayNumber >= IngestionQueries.StatisticsDaysMax)
             return Problems.Of("invalid-argument", $"from must not be after to, and the range is at most {IngestionQueries.StatisticsDaysMax} days");

@@ -85,36 +85,19 @@ public sealed class IngestionWorld : IAsyncDisposable
         return decision.Scenario!;
     }
 
+    /// <summary>Binds through the real code flow: the person's one-time code, forwarded by the operator with its user reference.</summary>
     public async Task BindAsync(AccountId operatorAccount, string userRef, AccountId person)
     {
-        await using var connection = await Store.Dialect.OpenAsync(default);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "INSERT INTO bindings (operator_id, user_ref, account_id, bound_us) VALUES (@o, @u, @a, @t)";
-        Add(cmd, "@o", operatorAccount.Value);
-        Add(cmd, "@u", userRef);
-        Add(cmd, "@a", person.Value);
-        Add(cmd, "@t", CanonicalEncoding.ToUnixMicroseconds(Clock.GetUtcNow()));
-        await cmd.ExecuteNonQueryAsync();
+        var bindings = new Bindings(Store, Clock);
+        var code = await bindings.IssueCodeAsync(person, operatorAccount, default);
+        var bound = await bindings.BindAsync(operatorAccount, code.Code, userRef, default);
+        Assert.Equal(BindOutcome.Bound, bound.Outcome);
     }
 
     public async Task ConsentAsync(AccountId person, string scenarioCode)
     {
-        var scenario = await Scenarios.GetAsync(scenarioCode) ?? throw new InvalidOperationException(scenarioCode);
-        await using var connection = await Store.Dialect.OpenAsync(default);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "INSERT INTO consents (account_id, scenario_id, granted_us) VALUES (@a, @s, @t)";
-        Add(cmd, "@a", person.Value);
-        Add(cmd, "@s", scenario.Id);
-        Add(cmd, "@t", CanonicalEncoding.ToUnixMicroseconds(Clock.GetUtcNow()));
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static void Add(System.Data.Common.DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
+        var granted = await new Consents(Store, Clock).GrantAsync(person, scenarioCode, default);
+        Assert.Equal(GrantOutcome.Granted, granted.Outcome);
     }
 
     public static IncomingRecord Metro(string id, string user, DateTimeOffset at, decimal km = 12.3m, decimal minutes = 30) =>
