@@ -220,6 +220,12 @@ public sealed partial class LedgerStore : IAsyncDisposable
     public async Task<IReadOnlyList<LotBalance>> GetLotsAsync(AccountId account, bool includeEmpty = false, CancellationToken ct = default)
     {
         await using var connection = await _dialect.OpenAsync(ct);
+        return await ReadLotsAsync(connection, null, account, includeEmpty, ct);
+    }
+
+    /// <summary>An account's lots with their balances, read on a given connection (inside an append's transaction, for instance).</summary>
+    internal static async Task<List<LotBalance>> ReadLotsAsync(DbConnection connection, DbTransaction? tx, AccountId account, bool includeEmpty, CancellationToken ct)
+    {
         const string sql = """
             SELECT l.id, l.batch_id, l.day, l.expires_on,
                    COALESCE(SUM(CASE WHEN b.asset = 1 THEN b.amount ELSE 0 END), 0),
@@ -229,7 +235,7 @@ public sealed partial class LedgerStore : IAsyncDisposable
             GROUP BY l.id, l.batch_id, l.day, l.expires_on
             ORDER BY l.expires_on, l.day, l.id
             """;
-        await using var cmd = Sql.Command(connection, null, sql).With("@a", account.Value);
+        await using var cmd = Sql.Command(connection, tx, sql).With("@a", account.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<LotBalance>();
         while (await r.ReadAsync(ct))

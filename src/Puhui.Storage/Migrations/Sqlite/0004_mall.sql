@@ -1,0 +1,60 @@
+-- The points mall: providers' offers with their status history, and redemptions, each with its voucher.
+-- Value never lives here: points and grams move only in the journal. These rows say what a redemption was for,
+-- which journal transaction paid it (and which reversed it), and where its voucher stands.
+
+CREATE TABLE offers (
+    id                 INTEGER PRIMARY KEY,
+    provider_id        INTEGER  NOT NULL REFERENCES accounts(id),
+    kind               INTEGER  NOT NULL,
+    definition         TEXT     NOT NULL, -- titles, descriptions, image, price, limits, windows, region, sink: JSON
+    price              INTEGER  NOT NULL, -- repeated from the definition for listing and sorting
+    region             TEXT     NOT NULL,
+    valid_from_us      INTEGER  NOT NULL,
+    valid_until_us     INTEGER  NOT NULL,
+    sink_batch_id      INTEGER  NOT NULL, -- 0 unless a sink offer
+    stock_total        INTEGER  NOT NULL, -- units ever put on sale
+    stock_left         INTEGER  NOT NULL CHECK (stock_left >= 0),
+    status             INTEGER  NOT NULL,
+    revision           INTEGER  NOT NULL, -- bumped on every status change
+    created_us         INTEGER  NOT NULL,
+    updated_us         INTEGER  NOT NULL
+);
+CREATE INDEX offers_provider ON offers (provider_id, id);
+CREATE INDEX offers_status ON offers (status, id);
+
+-- Every status change of an offer, in order: who, when, from which status to which, and why.
+CREATE TABLE offer_events (
+    offer_id    INTEGER  NOT NULL REFERENCES offers(id),
+    revision    INTEGER  NOT NULL,
+    from_status INTEGER  NOT NULL,
+    to_status   INTEGER  NOT NULL,
+    actor       TEXT     NOT NULL,
+    comment     TEXT     NOT NULL,
+    at_us       INTEGER  NOT NULL,
+    PRIMARY KEY (offer_id, revision)
+);
+
+CREATE TABLE redemptions (
+    id                INTEGER PRIMARY KEY,
+    account_id        INTEGER  NOT NULL REFERENCES accounts(id),
+    request_key       TEXT     NOT NULL, -- the client's idempotency key, unique per person
+    offer_id          INTEGER  NOT NULL REFERENCES offers(id),
+    provider_id       INTEGER  NOT NULL,
+    points            INTEGER  NOT NULL,
+    grams             INTEGER  NOT NULL, -- reduction grams that passed to the provider
+    sink_grams        INTEGER  NOT NULL, -- grams retired in the person's name (sink offers)
+    tx_id             TEXT     NOT NULL, -- the Redeem transaction
+    voucher_code      TEXT     NOT NULL UNIQUE,
+    status            INTEGER  NOT NULL,
+    redeemed_us       INTEGER  NOT NULL,
+    expires_us        INTEGER  NOT NULL, -- the voucher can be used until then
+    cancellable_us    INTEGER,            -- and cancelled until then; null = never
+    used_us           INTEGER,
+    used_by           TEXT,
+    cancelled_us      INTEGER,
+    cancel_tx_id      TEXT,
+    UNIQUE (account_id, request_key)
+);
+CREATE INDEX redemptions_person ON redemptions (account_id, id);
+CREATE INDEX redemptions_offer_person ON redemptions (offer_id, account_id);
+CREATE INDEX redemptions_provider ON redemptions (provider_id, id);
