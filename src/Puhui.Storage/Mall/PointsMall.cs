@@ -240,6 +240,7 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
     {
         private Offer? _offer;
         private long _grams;
+        private Dictionary<long, long> _gramsByBatch = [];
         private string _code = "";
 
         public MallResult? Result { get; private set; }
@@ -285,6 +286,7 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
             }
 
             _grams = draws.Sum(d => d.Grams.Value);
+            _gramsByBatch = draws.Where(d => d.Grams.Value > 0).GroupBy(d => d.Lot.Batch.Value).ToDictionary(g => g.Key, g => g.Sum(d => d.Grams.Value));
             _code = VoucherCodes.New();
             var builder = new TransactionBuilder(TransactionKind.Redeem, RedeemKey(person, requestKey), now, actor) { Reference = $"offer:{offerId}" };
             foreach (var d in draws)
@@ -324,6 +326,12 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
                 ("@expires", CanonicalEncoding.ToUnixMicroseconds(MallRules.VoucherExpiresAt(definition, redeemedAt))),
                 ("@cancellable", cancellable is { } c ? CanonicalEncoding.ToUnixMicroseconds(c) : null));
             var redemption = await FindAsync(connection, tx, "voucher_code = @k", _code, ct);
+            foreach (var (batch, grams) in _gramsByBatch)
+            {
+                await ExecuteAsync(connection, tx, "INSERT INTO redemption_grams (redemption_id, provider_id, batch_id, grams) VALUES (@r, @p, @b, @g)", 1, ct,
+                    ("@r", redemption!.Id), ("@p", _offer.Provider.Value), ("@b", batch), ("@g", grams));
+            }
+
             Result = new(MallOutcome.Done, MallRefusal.None, redemption, null);
         }
 

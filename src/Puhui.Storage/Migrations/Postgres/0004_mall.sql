@@ -58,3 +58,14 @@ CREATE TABLE redemptions (
 CREATE INDEX redemptions_person ON redemptions (account_id, id);
 CREATE INDEX redemptions_offer_person ON redemptions (offer_id, account_id);
 CREATE INDEX redemptions_provider ON redemptions (provider_id, id);
+
+-- The reduction grams each redemption gave its provider, per batch: the provider's view of what it received
+-- (JS 37), written in the same transaction as the Redeem transaction whose postings it repeats.
+CREATE TABLE redemption_grams (
+    redemption_id BIGINT NOT NULL REFERENCES redemptions(id),
+    provider_id   BIGINT NOT NULL,
+    batch_id      BIGINT NOT NULL,
+    grams         BIGINT NOT NULL,
+    PRIMARY KEY (redemption_id, batch_id)
+);
+CREATE INDEX redemption_grams_provider ON redemption_grams (provider_id, batch_id);
