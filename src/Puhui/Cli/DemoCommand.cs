@@ -103,7 +103,8 @@ internal static class DemoCommand
             Console.WriteLine("与各运营机构统计一致 / Every operator's statistics agree with the SDK's outcomes");
         }
 
-        Console.WriteLine($"演示凭据 / Demo credentials (administrator, operators' staff tokens and API keys, persons): {result.CredentialsPath}");
+        if (result.Mall is { } mall) exit = Math.Max(exit, PrintMall(mall));
+        Console.WriteLine($"演示凭据 / Demo credentials (administrator, operators' and providers' staff tokens, API keys, persons): {result.CredentialsPath}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"用时 / Elapsed: {elapsed.TotalSeconds:F1} s"));
 
         await using var store = await StoreSetting.OpenAsync(db, ct);
@@ -141,6 +142,39 @@ internal static class DemoCommand
 
         var report = await store.AuditAsync(null, ct);
         return AuditCommand.Print(store, report);
+    }
+
+    /// <summary>Prints what the demo's mall did; 1 when the persons' honour disagrees with it, else 0.</summary>
+    private static int PrintMall(MallDemoSummary mall)
+    {
+        var table = new Table().Title("积分商城演示 / Points mall demo").AddColumns("项目 / Item", "数量 / Count");
+        table.AddRow("权益提供方 / Providers", mall.Providers.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("权益 / Offers", mall.Offers.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("兑换 / Redemptions", mall.Redemptions.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("取消 / Cancellations", mall.Cancellations.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("已核销券 / Vouchers used", mall.VouchersUsed.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("碳汇认购 / Sink donations", mall.Donations.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("兑换积分 / Points redeemed", mall.PointsRedeemed.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("转给提供方的减排量 / Grams to providers", mall.GramsToProviders.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("以居民名义注销的碳汇 / Sink grams retired", mall.GramsDonated.ToString("N0", CultureInfo.InvariantCulture));
+        foreach (var (reason, count) in mall.Refusals) table.AddRow($"拒绝 / Refused: {reason}", count.ToString(CultureInfo.InvariantCulture));
+        if (mall.Expiry is { } expiry)
+        {
+            table.AddRow(string.Create(CultureInfo.InvariantCulture, $"两年后清零 / Expiry run as of {mall.ExpiryAsOf:yyyy-MM-dd}: lots"), expiry.LotsCleared.ToString("N0", CultureInfo.InvariantCulture));
+            table.AddRow("清零积分 / Points cleared", expiry.PointsCleared.ToString("N0", CultureInfo.InvariantCulture));
+            table.AddRow("自愿注销的减排量 / Grams retired as voluntary cancellation", expiry.GramsCleared.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+        if (mall.Disagreements.Count == 0)
+        {
+            Console.WriteLine("每位居民的荣誉与商城记录一致 / Every person's honour, summed from the journal, agrees with the mall's records");
+            return 0;
+        }
+
+        Console.WriteLine($"荣誉不符 / Honour disagrees with the mall: {mall.Disagreements.Count} difference(s); first: {mall.Disagreements[0]}");
+        foreach (var d in mall.Disagreements) Console.Error.WriteLine(d);
+        return 1;
     }
 
     private static int Usage(string message)

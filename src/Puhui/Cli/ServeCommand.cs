@@ -30,7 +30,7 @@ internal static class ServeCommand
                 Console.WriteLine("正在载入演示数据 / Loading demo data…");
                 // A demo whose statistics or audits disagree is not served (exit 1); one that cannot run here (exit 2: the
                 // store already holds the demo's organisations) leaves the store as it is, and the host serves it all the same.
-                var loaded = await DemoCommand.RunBehaviourAsync(parse.GetValue(db), new BehaviourDemoOptions(Persons: DemoPersons), ct);
+                var loaded = await DemoCommand.RunBehaviourAsync(parse.GetValue(db), new BehaviourDemoOptions(Persons: DemoPersons) { ExpiryRun = false }, ct);
                 if (loaded == 1) return loaded;
             }
 

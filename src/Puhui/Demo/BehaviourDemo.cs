@@ -14,6 +14,13 @@ namespace Puhui.Host.Demo;
 public sealed record BehaviourDemoOptions(int Seed = BehaviourDemoOptions.DefaultSeed, int Persons = BehaviourDemoOptions.DefaultPersons, int Days = BehaviourDemoOptions.DefaultDays)
 {
     public const int DefaultSeed = 42;
+
+    /// <summary>After the month of behaviour, run the points mall: providers, offers, redemptions, cancellations, vouchers, a sink.</summary>
+    public bool Mall { get; init; } = true;
+
+    /// <summary>After the mall, move the clock two years on and run the expiry job (JS 37). Off for <c>serve --demo</c>, which serves today.</summary>
+    public bool ExpiryRun { get; init; } = true;
+
     public const int DefaultPersons = 200;
     public const int DefaultDays = 30;
     public const int PersonsMax = 10_000;
@@ -66,6 +73,7 @@ public sealed class BehaviourDemoResult
     public int Bindings { get; init; }
     public int Consents { get; init; }
     public int Requests { get; init; }
+    public MallDemoSummary? Mall { get; init; }
     public DateTimeOffset From { get; init; }
     public DateTimeOffset To { get; init; }
 }
@@ -165,19 +173,21 @@ public static class BehaviourDemo
                 disagreements.AddRange(summary.Disagreements(op, statistics));
             }
 
+            var mall = options.Mall ? await MallDemo.RunAsync(store, api, adminToken, people, clock, options.Seed, options.ExpiryRun, ct) : null;
             var credentials = new DemoCredentials(
                 "Puhui demo credentials: secrets for trying the API on the demo's data with puhui serve on the same database. Delete this file when done.",
                 store.Description, adminToken,
                 operators.Select(o => new DemoOperatorCredentials(o.Spec.Code, o.Spec.DisplayName, o.Account, o.Spec.Scenario.Code, o.StaffToken, new DemoApiKey(o.KeyId, o.Secret))).ToList(),
                 people.Take(DemoCredentials.PersonsListed).Select(p => new DemoPersonCredentials(p.DisplayName, p.Account, p.Token,
                     Enumerable.Range(0, operators.Count).Where(p.Uses).ToDictionary(op => operators[op].Spec.Code, op => p.UserRefs[op]!, StringComparer.Ordinal),
-                    Enumerable.Range(0, operators.Count).Where(p.Consents).Select(op => operators[op].Spec.Scenario.Code).ToList())).ToList());
+                    Enumerable.Range(0, operators.Count).Where(p.Consents).Select(op => operators[op].Spec.Scenario.Code).ToList())).ToList(),
+                mall?.Credentials);
             var path = credentials.Write(DemoCredentials.PathFor(storeSetting));
 
             return new BehaviourDemoResult
             {
                 Status = BehaviourDemoStatus.Completed, Summary = summary, Disagreements = disagreements, CredentialsPath = path, Store = store.Description,
-                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, From = start, To = clock.GetUtcNow(),
+                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, Mall = mall, From = start, To = clock.GetUtcNow(),
             };
         }
         finally

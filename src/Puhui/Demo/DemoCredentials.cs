@@ -13,7 +13,10 @@ public sealed record DemoPersonCredentials(string DisplayName, long Account, str
 /// What someone needs to try the API on the demo's data: the administrator's token, each operator's staff token
 /// and API key, and a few residents' tokens. Secrets, so the file is readable by its owner only.
 /// </summary>
-public sealed record DemoCredentials(string Note, string Store, string AdministratorToken, IReadOnlyList<DemoOperatorCredentials> Operators, IReadOnlyList<DemoPersonCredentials> Persons)
+public sealed record DemoProviderCredentials(string Code, string DisplayName, long Account, string StaffToken);
+
+public sealed record DemoCredentials(string Note, string Store, string AdministratorToken, IReadOnlyList<DemoOperatorCredentials> Operators, IReadOnlyList<DemoPersonCredentials> Persons,
+    IReadOnlyList<DemoProviderCredentials>? Providers = null)
 {
     public const string FileName = "demo-credentials.json";
 

@@ -20,6 +20,12 @@ public class BehaviourDemoCommandTests
         Assert.Contains("审计通过 / Audit passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("接入审计通过 / Ingestion audit passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("与各运营机构统计一致 / Every operator's statistics agree", first.Output, StringComparison.Ordinal);
+        // The mall: providers, redemptions, a sink donation, an expiry run two years on, and honour that agrees with it all.
+        Assert.Contains("积分商城演示 / Points mall demo", first.Output, StringComparison.Ordinal);
+        Assert.Contains("两年后清零 / Expiry run as of", first.Output, StringComparison.Ordinal);
+        Assert.Contains("每位居民的荣誉与商城记录一致", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"兑换 / Redemptions\s+│ [1-9]", first.Output);
+        Assert.Matches(@"碳汇认购 / Sink donations\s+│ [1-9]", first.Output);
 
         var table = SummaryTable(first.Output);
         var total = Cells(table.Single(l => l.StartsWith("│ 合计 / Total", StringComparison.Ordinal)));
@@ -34,6 +40,7 @@ public class BehaviourDemoCommandTests
         {
             Assert.Equal(43, json.RootElement.GetProperty("administratorToken").GetString()!.Length);
             Assert.Equal(6, json.RootElement.GetProperty("operators").GetArrayLength());
+            Assert.Equal(4, json.RootElement.GetProperty("providers").GetArrayLength());
             Assert.StartsWith("sk_", json.RootElement.GetProperty("operators")[0].GetProperty("apiKey").GetProperty("secret").GetString(), StringComparison.Ordinal);
         }
 
