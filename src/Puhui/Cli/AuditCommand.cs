@@ -2,6 +2,7 @@ using System.CommandLine;
 using Puhui.Ledger;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
+using Puhui.Storage.Mall;
 using Spectre.Console;
 
 namespace Puhui.Host.Cli;
@@ -21,12 +22,13 @@ internal static class AuditCommand
         return command;
     }
 
-    /// <summary>Runs the ledger audit and the ingestion audit, prints both, and returns the worse exit code.</summary>
+    /// <summary>Runs the ledger, ingestion and mall audits, prints them, and returns the worst exit code.</summary>
     public static async Task<int> AuditAsync(LedgerStore store, CancellationToken ct)
     {
         var ledger = Print(store, await store.AuditAsync(null, ct));
         var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
-        return Math.Max(ledger, ingestion);
+        var mall = Print(await MallAudit.RunAsync(store, ct));
+        return Math.Max(ledger, Math.Max(ingestion, mall));
     }
 
     /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>
@@ -66,6 +68,21 @@ internal static class AuditCommand
         }
 
         Console.WriteLine($"接入审计失败 / Ingestion audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
+        foreach (var p in report.Problems) Console.Error.WriteLine(p);
+        return 1;
+    }
+
+    /// <summary>Prints the mall audit and returns its exit code.</summary>
+    public static int Print(MallAuditReport report)
+    {
+        Console.WriteLine($"权益 / Offers: {N(report.Offers)}  兑换 / Redemptions: {N(report.Redemptions)}  取消 / Cancellations: {N(report.Cancellations)}");
+        if (report.Passed)
+        {
+            Console.WriteLine("商城审计通过 / Mall audit passed");
+            return 0;
+        }
+
+        Console.WriteLine($"商城审计失败 / Mall audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
         foreach (var p in report.Problems) Console.Error.WriteLine(p);
         return 1;
     }
