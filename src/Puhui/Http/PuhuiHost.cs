@@ -4,6 +4,7 @@ using Puhui.Ingestion;
 using Puhui.Storage.Access;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
+using Puhui.Storage.Mall;
 
 namespace Puhui.Host.Http;
 
@@ -35,6 +36,9 @@ public static class PuhuiHost
         builder.Services.AddSingleton(new ApiKeys(store, options.MasterKey ?? MasterKey.Load(store.Setting), time));
         builder.Services.AddSingleton(new Bindings(store, time));
         builder.Services.AddSingleton(new Consents(store, time));
+        builder.Services.AddSingleton(new OfferStore(store, time));
+        // The mall counts lots' expiry days in the same local calendar as ingestion issues them.
+        builder.Services.AddSingleton(new PointsMall(store, time, new MallPolicy { Days = policy }));
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
             builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
@@ -81,6 +85,7 @@ public static class PuhuiHost
         api.MapIngestion();
         api.MapScenarios();
         api.MapAccess();
+        api.MapMall();
         return app;
     }
 }
