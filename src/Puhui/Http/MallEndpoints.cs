@@ -396,7 +396,7 @@ public static partial class MallEndpoints
         OfferWriteStatus.Invalid => Problems.Of("offer-invalid", write.Problem),
         OfferWriteStatus.NotAllowed => Problems.Of("offer-action-not-allowed", write.Problem, new Dictionary<string, object?>
         {
-            ["status"] = write.Offer?.Status.Code(),
+            ["offerStatus"] = write.Offer?.Status.Code(),
             ["allowedActions"] = write.Offer is { } o
                 ? OfferLifecycle.AllowedFrom(o.Status).Where(a => a.IsAdministrators() == administrator).Select(a => a.Code()).ToList()
                 : [],

@@ -75,10 +75,19 @@ public static class Problems
 
     public static ProblemHttpResult Of(string code, string? detail = null) => Of(code, detail, NoExtensions);
 
-    /// <summary>A problem with more machine-readable members beside <c>code</c> (RFC 9457 extension members).</summary>
+    /// <summary>
+    /// A problem with more machine-readable members beside <c>code</c> (RFC 9457 extension members); their names
+    /// must not be those of the standard members (<c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, <c>instance</c>).
+    /// </summary>
     public static ProblemHttpResult Of(string code, string? detail, IReadOnlyDictionary<string, object?> extensions)
     {
         var (status, title) = Table[code];
+        foreach (var name in extensions.Keys)
+        {
+            if (name is "type" or "title" or "status" or "detail" or "instance" or "code")
+                throw new ArgumentException($"{name} is a standard problem member, not an extension.", nameof(extensions));
+        }
+
         var members = new Dictionary<string, object?>(extensions) { ["code"] = code };
         return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + code, extensions: members);
     }
