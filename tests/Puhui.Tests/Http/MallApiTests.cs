@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Puhui.Client;
 using Puhui.Host.Http;
+using Puhui.Ledger;
 using Puhui.Storage;
 using static Puhui.Tests.Http.IngestionHttpWorld;
 
@@ -377,6 +378,47 @@ public class MallApiTests
             await w.RefusedAsync(Get, $"/api/v1/offers?{query}", null, null, HttpStatusCode.BadRequest, "invalid-argument");
         await w.RefusedAsync(Get, "/api/v1/provider/redemptions?status=spent", w.Cafe.Token, null, HttpStatusCode.BadRequest, "invalid-argument");
         await w.RefusedAsync(Get, "/api/v1/me/redemptions?limit=201", w.Alice.Token, null, HttpStatusCode.BadRequest, "invalid-argument");
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task A_sink_offer_names_its_batch_retires_grams_until_the_provider_holds_too_few_and_is_never_cancelled(StoreKind kind)
+    {
+        await using var w = await MallHttpWorld.CreateAsync(kind);
+        var farm = await w.AddProviderAsync("org:zijin-forest", "紫金山林场 / Zijin Forest Farm");
+        var forest = (await w.Store.CreateBatchAsync(new NewBatch("FOREST-2025-P1", BatchOrigin.ProjectPeriod, "zijin-forest", "forestry", "1.0.0", MethodologyClass.I, 2025, "440300"))).Id;
+        var source = await w.Store.SystemAccountAsync(SystemAccounts.ReductionIssuance);
+        var issued = await w.Store.AppendAsync(new TransactionBuilder(TransactionKind.Issue, "test:forest", w.Clock.GetUtcNow(), "test")
+            .MoveGrams(source, new AccountId(farm.Account), forest, new Grams(1_000)).Build());
+        Assert.Equal(AppendStatus.Committed, issued.Status);
+        await w.IssueAsync(w.Alice, 100, 0);
+        await w.IssueAsync(w.Bob, 100, 0);
+        var terms = w.Coffee(price: 50, cancellationHours: 0);
+        terms["kind"] = "sink";
+        terms["sinkBatch"] = "FOREST-2025-P1";
+        terms["sinkGrams"] = 600;
+        var sink = await w.OnSaleAsync(farm, terms);
+
+        var offer = await w.SendAsync(Get, $"/api/v1/offers/{sink}", null);
+        Assert.Equal(("sink", "FOREST-2025-P1", 600L), (offer.GetProperty("kind").GetString(), offer.GetProperty("sinkBatch").GetString(), offer.GetProperty("sinkGrams").GetInt64()));
+        var donation = await w.RedeemedAsync(w.Alice, sink, "tree-1");
+        Assert.Equal(600, donation.GetProperty("sinkGrams").GetInt64());
+        Assert.Equal(JsonValueKind.Null, donation.GetProperty("voucher").GetProperty("cancellableUntil").ValueKind);
+        var exhausted = await w.RefusedAsync(Post, "/api/v1/me/redemptions", w.Bob.Token, new { offerId = sink, requestKey = "tree-2" }, HttpStatusCode.Conflict, "sink-exhausted", sink);
+        Assert.Contains("400 g", exhausted.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await w.RefusedAsync(Post, $"/api/v1/me/redemptions/{donation.GetProperty("id").GetInt64()}/cancel", w.Alice.Token, null, HttpStatusCode.Conflict, "cancellation-closed", sink);
+        await w.World.AssertAuditsPassAsync();
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task The_openapi_document_lists_the_mall(StoreKind kind)
+    {
+        await using var w = await MallHttpWorld.CreateAsync(kind);
+        using var response = await w.World.Http.GetAsync("/openapi/v1.json");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        foreach (var path in new[] { "/api/v1/offers", "/api/v1/provider/offers/{id}/actions", "/api/v1/me/redemptions", "/api/v1/vouchers:use", "/api/v1/admin/offers/{id}/delist", "/api/v1/organisation/api-keys" })
+            Assert.Contains($"\"{path}\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"/api/v1/operator/api-keys\"", text, StringComparison.Ordinal);
     }
 
     /// <summary>Follows <c>next</c> from <paramref name="path"/>; checks the page count and that no id repeats, and returns the ids in order.</summary>
