@@ -7,7 +7,7 @@ using Puhui.Storage.Ledger;
 
 namespace Puhui.Storage.Access;
 
-/// <summary>An operator's API key as its owner sees it: never the secret.</summary>
+/// <summary>An organisation's API key as its owner sees it: never the secret.</summary>
 /// <param name="ExpiresAt">Set when the key was rotated: it keeps working until then.</param>
 /// <param name="ReplacedBy">The key id that replaced it on rotation.</param>
 public sealed record ApiKeyInfo(string KeyId, AccountId Operator, string Label, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, string? ReplacedBy)
@@ -23,16 +23,22 @@ public sealed record IssuedApiKey(string KeyId, string Secret, ApiKeyInfo Info)
     public override string ToString() => $"IssuedApiKey {{ KeyId = {KeyId}, Secret = (not shown), Info = {Info} }}";
 }
 
-/// <summary>A key that may sign requests now: the operator it acts for and the secret to verify signatures with.</summary>
-public sealed record VerifiedKey(string KeyId, AccountId Operator, string Secret)
+/// <summary>
+/// A key that may sign requests now: the organisation it acts for, the roles that organisation carries (which
+/// decide what the key may do: ingest as an operator, use vouchers as a provider), and the secret to verify
+/// signatures with.
+/// </summary>
+/// <param name="Operator">The organisation the key acts for; an operator or a provider.</param>
+public sealed record VerifiedKey(string KeyId, AccountId Operator, string Secret, OrganisationRoles Roles)
 {
-    public override string ToString() => $"VerifiedKey {{ KeyId = {KeyId}, Operator = {Operator}, Secret = (not shown) }}";
+    public override string ToString() => $"VerifiedKey {{ KeyId = {KeyId}, Operator = {Operator}, Roles = {Roles}, Secret = (not shown) }}";
 }
 
 /// <summary>
-/// Operators' credentials for the signed ingestion API (DESIGN §13). A key id is <c>pk_</c> and 16 random bytes
-/// in base64url; its secret is <c>sk_</c> and 32 random bytes in base64url, and requests are signed with
-/// HMAC-SHA256 keyed by the secret's UTF-8 bytes. The store keeps the secret's SHA-256 and the secret sealed with
+/// Organisations' credentials for the signed API (DESIGN §13): operators' systems send behaviour, providers'
+/// systems mark vouchers used. A key belongs to one organisation and may do what that organisation's roles allow,
+/// checked on every request. A key id is <c>pk_</c> and 16 random bytes in base64url; its secret is <c>sk_</c> and
+/// 32 random bytes in base64url, and requests are signed with HMAC-SHA256 keyed by the secret's UTF-8 bytes. The store keeps the secret's SHA-256 and the secret sealed with
 /// the platform's <see cref="MasterKey"/>, bound to the key id.
 /// </summary>
 /// <remarks>
@@ -51,6 +57,9 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
 
     public const int NonceLengthMax = 128;
 
+    /// <summary>The roles whose systems call the signed API; an organisation needs one of them to hold keys.</summary>
+    public const OrganisationRoles KeyRoles = OrganisationRoles.Operator | OrganisationRoles.Provider;
+
     /// <summary>How long a rotated key may keep working beside its replacement, at most.</summary>
     public static readonly TimeSpan RotationOverlapMax = TimeSpan.FromDays(7);
 
@@ -66,11 +75,11 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
     private long _noncesSincePrune;
     private long _lastPruneUs = long.MinValue;
 
-    /// <summary>Issues a key for an organisation that carries the <see cref="OrganisationRoles.Operator"/> role.</summary>
+    /// <summary>Issues a key for an organisation that carries the <see cref="OrganisationRoles.Operator"/> or the <see cref="OrganisationRoles.Provider"/> role.</summary>
     public async Task<IssuedApiKey> IssueAsync(AccountId operatorAccount, string label, CancellationToken ct)
     {
         CheckLabel(label);
-        await CheckOperatorAsync(operatorAccount, ct);
+        await CheckHolderAsync(operatorAccount, ct);
         await using var connection = await store.Dialect.OpenAsync(ct);
         return await InsertAsync(connection, null, operatorAccount, label, Now(), ct);
     }
@@ -162,11 +171,13 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
         var generation = _cache.Generation;
         long operatorId;
         long? expiresUs;
+        OrganisationRoles roles;
         byte[] secretHash, sealedSecret;
         await using (var connection = await store.Dialect.OpenAsync(ct))
         {
             await using var cmd = Sql.Command(connection, null,
-                "SELECT operator_id, secret_hash, sealed, expires_us FROM api_keys WHERE key_id = @k AND revoked_us IS NULL AND (expires_us IS NULL OR expires_us > @now)")
+                "SELECT k.operator_id, k.secret_hash, k.sealed, k.expires_us, a.roles FROM api_keys k JOIN accounts a ON a.id = k.operator_id "
+            + "WHERE k.key_id = @k AND k.revoked_us IS NULL AND (k.expires_us IS NULL OR k.expires_us > @now)")
                 .With("@k", keyId).With("@now", nowUs);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             if (!await r.ReadAsync(ct)) return null;
@@ -174,6 +185,7 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
             secretHash = (byte[])r.GetValue(1);
             sealedSecret = (byte[])r.GetValue(2);
             expiresUs = r.IsDBNull(3) ? null : r.GetInt64(3);
+            roles = (OrganisationRoles)r.GetInt32(4);
         }
 
         byte[] secretBytes;
@@ -188,7 +200,7 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
         }
 
         if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(secretBytes), secretHash)) return null;
-        var key = new VerifiedKey(keyId, new AccountId(operatorId), Encoding.UTF8.GetString(secretBytes));
+        var key = new VerifiedKey(keyId, new AccountId(operatorId), Encoding.UTF8.GetString(secretBytes), roles);
         var until = now + ResolveCacheLifetime;
         if (expiresUs is { } expires && CanonicalEncoding.FromUnixMicroseconds(expires) < until) until = CanonicalEncoding.FromUnixMicroseconds(expires);
         _cache.Set(keyId, (key, expiresUs), until, now, generation);
@@ -245,12 +257,12 @@ public sealed class ApiKeys(LedgerStore store, MasterKey masterKey, TimeProvider
         return new IssuedApiKey(keyId, secret, info);
     }
 
-    private async Task CheckOperatorAsync(AccountId operatorAccount, CancellationToken ct)
+    private async Task CheckHolderAsync(AccountId operatorAccount, CancellationToken ct)
     {
         var account = await store.FindAccountAsync(operatorAccount, ct)
             ?? throw new ArgumentException($"Account {operatorAccount} does not exist.", nameof(operatorAccount));
-        if (account.Kind != AccountKind.Organisation || !account.Roles.HasFlag(OrganisationRoles.Operator))
-            throw new ArgumentException($"Account {operatorAccount} is not an organisation with the Operator role.", nameof(operatorAccount));
+        if (account.Kind != AccountKind.Organisation || (account.Roles & KeyRoles) == 0)
+            throw new ArgumentException($"Account {operatorAccount} is not an organisation with the Operator or the Provider role.", nameof(operatorAccount));
     }
 
     private static void CheckLabel(string label)

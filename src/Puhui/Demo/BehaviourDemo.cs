@@ -215,7 +215,7 @@ public static class BehaviourDemo
                 new OrganisationRequest(spec.Code, spec.DisplayName, ["Operator"]), ct);
             await api.PostAsync<ScenarioDto>("/api/v1/scenarios", organisation.StaffToken, spec.Scenario, ct);
             await api.PostAsync<ScenarioDto>($"/api/v1/scenarios/{spec.Scenario.Code}/decisions", adminToken, new DecisionRequest("approve", "演示场景 / demo scenario"), ct);
-            var key = await api.PostAsync<ApiKeyCreatedDto>("/api/v1/operator/api-keys", organisation.StaffToken, new ApiKeyRequest(spec.KeyLabel), ct);
+            var key = await api.PostAsync<ApiKeyCreatedDto>("/api/v1/organisation/api-keys", organisation.StaffToken, new ApiKeyRequest(spec.KeyLabel), ct);
             var client = new PuhuiClient(api.Http, new OperatorCredentials(key.KeyId, key.Secret), new PuhuiClientOptions { Time = clock });
             live.Add(new LiveOperator(spec, organisation.Account, organisation.StaffToken, key.KeyId, key.Secret, client));
         }

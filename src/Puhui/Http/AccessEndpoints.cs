@@ -34,7 +34,7 @@ public sealed record StatisticDto(DateOnly Day, string Scenario, string Outcome,
 public sealed record StatisticsDto(DateOnly From, DateOnly To, IReadOnlyList<StatisticDto> Rows);
 
 /// <summary>
-/// People and organisations: registration, an operator's API keys and statistics, and a person's bindings,
+/// People and organisations: registration, organisations' API keys, an operator's statistics, and a person's bindings,
 /// consents and accepted records (DESIGN §3, §6, §13).
 /// </summary>
 public static class AccessEndpoints
@@ -56,10 +56,17 @@ public static class AccessEndpoints
 
         var organisations = api.MapGroup("").WithTags("Organisations");
         organisations.MapPost("/organisations", RegisterOrganisation).WithName("RegisterOrganisation");
-        organisations.MapPost("/operator/api-keys", IssueKey).WithName("IssueApiKey");
-        organisations.MapGet("/operator/api-keys", ListKeys).WithName("ListApiKeys");
-        organisations.MapPost("/operator/api-keys/{keyId}/rotate", RotateKey).WithName("RotateApiKey");
-        organisations.MapDelete("/operator/api-keys/{keyId}", RevokeKey).WithName("RevokeApiKey");
+        // An organisation's keys act with its roles: an operator's ingest, a provider's use vouchers.
+        organisations.MapPost("/organisation/api-keys", IssueKey).WithName("IssueApiKey");
+        organisations.MapGet("/organisation/api-keys", ListKeys).WithName("ListApiKeys");
+        organisations.MapPost("/organisation/api-keys/{keyId}/rotate", RotateKey).WithName("RotateApiKey");
+        organisations.MapDelete("/organisation/api-keys/{keyId}", RevokeKey).WithName("RevokeApiKey");
+        // The first name of the same endpoints, from when only operators held keys; kept for existing clients.
+        var legacy = organisations.MapGroup("/operator/api-keys").ExcludeFromDescription();
+        legacy.MapPost("", IssueKey);
+        legacy.MapGet("", ListKeys);
+        legacy.MapPost("/{keyId}/rotate", RotateKey);
+        legacy.MapDelete("/{keyId}", RevokeKey);
         organisations.MapGet("/operator/statistics", Statistics).WithName("GetIngestionStatistics");
         return api;
     }
@@ -183,16 +190,16 @@ public static class AccessEndpoints
     private static async Task<Results<Created<ApiKeyCreatedDto>, ProblemHttpResult>> IssueKey(ApiKeyRequest request, HttpContext http, AccessTokens tokens, LedgerStore store,
         ApiKeys keys, CancellationToken ct)
     {
-        var (op, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Operator, ct);
+        var (op, problem) = await Callers.StaffOfAnyAsync(http, tokens, store, ApiKeys.KeyRoles, ct);
         if (problem is not null) return problem;
-        if (request.Label is { Length: > 100 }) return Problems.Of("invalid-argument", "a label is at most 100 characters");
+        if (request.Label is { Length: > ApiKeys.LabelLengthMax }) return Problems.Of("invalid-argument", $"a label is at most {ApiKeys.LabelLengthMax} characters");
         var issued = await keys.IssueAsync(op, request.Label ?? "", ct);
-        return TypedResults.Created("/api/v1/operator/api-keys", new ApiKeyCreatedDto(issued.KeyId, issued.Secret, ToDto(issued.Info, issued.Info.CreatedAt)));
+        return TypedResults.Created("/api/v1/organisation/api-keys", new ApiKeyCreatedDto(issued.KeyId, issued.Secret, ToDto(issued.Info, issued.Info.CreatedAt)));
     }
 
     private static async Task<Results<Ok<ApiKeyListDto>, ProblemHttpResult>> ListKeys(HttpContext http, AccessTokens tokens, LedgerStore store, ApiKeys keys, TimeProvider time, CancellationToken ct)
     {
-        var (op, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Operator, ct);
+        var (op, problem) = await Callers.StaffOfAnyAsync(http, tokens, store, ApiKeys.KeyRoles, ct);
         if (problem is not null) return problem;
         var now = time.GetUtcNow();
         return TypedResults.Ok(new ApiKeyListDto((await keys.ListAsync(op, ct)).Select(k => ToDto(k, now)).ToList()));
@@ -201,7 +208,7 @@ public static class AccessEndpoints
     private static async Task<Results<Created<ApiKeyCreatedDto>, ProblemHttpResult>> RotateKey(string keyId, RotateRequest request, HttpContext http, AccessTokens tokens,
         LedgerStore store, ApiKeys keys, CancellationToken ct)
     {
-        var (op, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Operator, ct);
+        var (op, problem) = await Callers.StaffOfAnyAsync(http, tokens, store, ApiKeys.KeyRoles, ct);
         if (problem is not null) return problem;
         var overlap = TimeSpan.FromMinutes(request.OverlapMinutes);
         if (request.OverlapMinutes < 0 || overlap > ApiKeys.RotationOverlapMax)
@@ -209,12 +216,12 @@ public static class AccessEndpoints
         var issued = await keys.RotateAsync(op, keyId, overlap, ct);
         return issued is null
             ? Problems.Of("key-not-found", $"key {keyId}")
-            : TypedResults.Created("/api/v1/operator/api-keys", new ApiKeyCreatedDto(issued.KeyId, issued.Secret, ToDto(issued.Info, issued.Info.CreatedAt)));
+            : TypedResults.Created("/api/v1/organisation/api-keys", new ApiKeyCreatedDto(issued.KeyId, issued.Secret, ToDto(issued.Info, issued.Info.CreatedAt)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(string keyId, HttpContext http, AccessTokens tokens, LedgerStore store, ApiKeys keys, CancellationToken ct)
     {
-        var (op, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Operator, ct);
+        var (op, problem) = await Callers.StaffOfAnyAsync(http, tokens, store, ApiKeys.KeyRoles, ct);
         if (problem is not null) return problem;
         return await keys.RevokeAsync(op, keyId, ct) ? TypedResults.NoContent() : Problems.Of("key-not-found", $"key {keyId}");
     }

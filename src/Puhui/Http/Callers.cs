@@ -30,16 +30,21 @@ internal static class Callers
     }
 
     /// <summary>Staff of an organisation that carries <paramref name="role"/>.</summary>
-    public static async Task<(AccountId Organisation, ProblemHttpResult? Problem)> StaffAsync(HttpContext http, AccessTokens tokens, LedgerStore store, OrganisationRoles role, CancellationToken ct)
+    public static Task<(AccountId Organisation, ProblemHttpResult? Problem)> StaffAsync(HttpContext http, AccessTokens tokens, LedgerStore store, OrganisationRoles role, CancellationToken ct)
+        => StaffOfAnyAsync(http, tokens, store, role, ct);
+
+    /// <summary>Staff of an organisation that carries at least one of <paramref name="roles"/>.</summary>
+    public static async Task<(AccountId Organisation, ProblemHttpResult? Problem)> StaffOfAnyAsync(HttpContext http, AccessTokens tokens, LedgerStore store, OrganisationRoles roles,
+        CancellationToken ct)
     {
         var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
         if (problem is not null) return (default, problem);
         if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } id)
             return (default, Problems.Of("forbidden", "this action is for an organisation's staff"));
         var account = await store.FindAccountAsync(id, ct);
-        return account is not null && account.Roles.HasFlag(role)
+        return account is not null && (account.Roles & roles) != 0
             ? (id, null)
-            : (default, Problems.Of("forbidden", $"the organisation does not carry the {role} role"));
+            : (default, Problems.Of("forbidden", $"the organisation does not carry the {roles.ToString().Replace(", ", " or ", StringComparison.Ordinal)} role"));
     }
 
     public static async Task<(string Actor, ProblemHttpResult? Problem)> AdministratorAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Puhui.Client;
 using Puhui.Ingestion;
+using Puhui.Ledger;
 using Puhui.Storage.Access;
 using Puhui.Storage.Ingestion;
 
@@ -26,7 +27,7 @@ public static class IngestionEndpoints
 
     private static async Task<IResult> PostBatch(HttpContext http, ApiKeys keys, BehaviourIngestion ingestion, TimeProvider time, CancellationToken ct)
     {
-        var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, ct);
+        var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, OrganisationRoles.Operator, ct);
         if (problem is not null) return problem;
         var (batch, malformed) = Read(body, PuhuiJsonContext.Default.BehaviourBatch);
         if (malformed is not null) return malformed;
@@ -80,7 +81,7 @@ public static class IngestionEndpoints
 
     private static async Task<IResult> PostBinding(HttpContext http, ApiKeys keys, [FromServices] Bindings bindings, TimeProvider time, CancellationToken ct)
     {
-        var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, ct);
+        var (key, body, problem) = await SignedRequests.VerifyAsync(http, keys, time, OrganisationRoles.Operator, ct);
         if (problem is not null) return problem;
         var (request, malformed) = Read(body, PuhuiJsonContext.Default.BindingRequest);
         if (malformed is not null) return malformed;

@@ -48,15 +48,48 @@ public static class Problems
         ["consent-not-found"] = (StatusCodes.Status404NotFound, "授权不存在或已撤回 / Consent not found or already revoked"),
         ["rate-limited"] = (StatusCodes.Status429TooManyRequests, "请求过于频繁 / Too many requests"),
         ["record-not-found"] = (StatusCodes.Status404NotFound, "记录不存在 / Record not found"),
+        ["offer-not-found"] = (StatusCodes.Status404NotFound, "权益不存在 / Offer not found"),
+        ["offer-invalid"] = (StatusCodes.Status400BadRequest, "权益定义无效 / Invalid offer"),
+        ["offer-action-not-allowed"] = (StatusCodes.Status409Conflict, "权益当前状态不允许该操作 / Action not allowed in the offer's status"),
+        ["not-provider"] = (StatusCodes.Status403Forbidden, "非权益提供方 / Not a provider"),
+        ["not-yours"] = (StatusCodes.Status403Forbidden, "属于其他权益提供方 / Belongs to another provider"),
+        ["redemption-not-found"] = (StatusCodes.Status404NotFound, "兑换记录不存在 / Redemption not found"),
+        ["voucher-not-found"] = (StatusCodes.Status404NotFound, "券码不存在 / Voucher not found"),
+        ["not-on-sale"] = (StatusCodes.Status409Conflict, "权益未上架 / Offer not on sale"),
+        ["outside-window"] = (StatusCodes.Status409Conflict, "不在兑换期内 / Outside the offer's redemption window"),
+        ["sold-out"] = (StatusCodes.Status409Conflict, "已兑完 / Sold out"),
+        ["per-person-limit"] = (StatusCodes.Status409Conflict, "已达每人兑换上限 / Per-person limit reached"),
+        ["insufficient-points"] = (StatusCodes.Status409Conflict, "可用积分不足 / Not enough spendable points"),
+        ["sink-exhausted"] = (StatusCodes.Status409Conflict, "碳汇余量不足 / Carbon sink exhausted"),
+        ["request-key-reused"] = (StatusCodes.Status409Conflict, "请求键已用于其他兑换 / Request key used for another redemption"),
+        ["voucher-used"] = (StatusCodes.Status409Conflict, "券码已核销 / Voucher already used"),
+        ["voucher-cancelled"] = (StatusCodes.Status409Conflict, "兑换已取消 / Voucher cancelled"),
+        ["voucher-expired"] = (StatusCodes.Status409Conflict, "券码已过期 / Voucher expired"),
+        ["cancellation-closed"] = (StatusCodes.Status409Conflict, "已过可取消期限 / Cancellation window closed"),
+        ["reversal-impossible"] = (StatusCodes.Status409Conflict, "无法原路退回 / Redemption cannot be reversed exactly"),
     };
+
+    private static readonly Dictionary<string, object?> NoExtensions = [];
 
     public static IReadOnlyCollection<string> Codes => Table.Keys;
 
-    public static ProblemHttpResult Of(string code, string? detail = null)
+    public static ProblemHttpResult Of(string code, string? detail = null) => Of(code, detail, NoExtensions);
+
+    /// <summary>
+    /// A problem with more machine-readable members beside <c>code</c> (RFC 9457 extension members); their names
+    /// must not be those of the standard members (<c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, <c>instance</c>).
+    /// </summary>
+    public static ProblemHttpResult Of(string code, string? detail, IReadOnlyDictionary<string, object?> extensions)
     {
         var (status, title) = Table[code];
-        return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + code,
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+        foreach (var name in extensions.Keys)
+        {
+            if (name is "type" or "title" or "status" or "detail" or "instance" or "code")
+                throw new ArgumentException($"{name} is a standard problem member, not an extension.", nameof(extensions));
+        }
+
+        var members = new Dictionary<string, object?>(extensions) { ["code"] = code };
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + code, extensions: members);
     }
 
     public static (int Status, string Title) Describe(string code) => Table[code];

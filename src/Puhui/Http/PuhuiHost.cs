@@ -36,7 +36,12 @@ public static class PuhuiHost
         builder.Services.AddSingleton(new ApiKeys(store, options.MasterKey ?? MasterKey.Load(store.Setting), time));
         builder.Services.AddSingleton(new Bindings(store, time));
         builder.Services.AddSingleton(new Consents(store, time));
-        builder.Services.AddSingleton(new AccountViews(store, new PointsMall(store, time), new OfferStore(store, time), time));
+        var offers = new OfferStore(store, time);
+        // The mall counts lots' expiry days in the same local calendar as ingestion issues them.
+        var mall = new PointsMall(store, time, new MallPolicy { Days = policy });
+        builder.Services.AddSingleton(offers);
+        builder.Services.AddSingleton(mall);
+        builder.Services.AddSingleton(new AccountViews(store, mall, offers, time));
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
             builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
@@ -83,6 +88,7 @@ public static class PuhuiHost
         api.MapIngestion();
         api.MapScenarios();
         api.MapAccess();
+        api.MapMall();
         api.MapAccountViews();
         return app;
     }

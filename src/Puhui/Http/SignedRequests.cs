@@ -2,17 +2,20 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Puhui.Client;
+using Puhui.Ledger;
 using Puhui.Storage.Access;
 
 namespace Puhui.Host.Http;
 
 /// <summary>
-/// Verifies an operator's signed request (DESIGN §13): key id, timestamp within five minutes, an unused nonce, the
+/// Verifies an organisation's signed request (DESIGN §13): key id, timestamp within five minutes, an unused nonce, the
 /// body's SHA-256 and the HMAC over all of them. The body is read here, within its size limit, and handed back.
 /// </summary>
 internal static class SignedRequests
 {
-    public static async Task<(VerifiedKey? Key, byte[] Body, ProblemHttpResult? Problem)> VerifyAsync(HttpContext http, ApiKeys keys, TimeProvider time, CancellationToken ct)
+    /// <param name="role">The role the key's organisation must carry for this endpoint: an operator's key does not use vouchers, a provider's does not ingest.</param>
+    public static async Task<(VerifiedKey? Key, byte[] Body, ProblemHttpResult? Problem)> VerifyAsync(HttpContext http, ApiKeys keys, TimeProvider time, OrganisationRoles role,
+        CancellationToken ct)
     {
         var headers = http.Request.Headers;
         string keyId = headers[SignatureHeaders.KeyId].ToString(), timestamp = headers[SignatureHeaders.Timestamp].ToString(),
@@ -45,6 +48,7 @@ internal static class SignedRequests
         // A nonce need only be remembered while its timestamp is inside the window; after that the timestamp refuses it.
         if (!await keys.TryUseNonceAsync(keyId, nonce, signedAt + WireLimits.ReplayWindow + TimeSpan.FromSeconds(1), ct))
             return Refuse("nonce-reused", "this nonce was used before with this key");
+        if (!key.Roles.HasFlag(role)) return Refuse("forbidden", $"this key's organisation does not carry the {role} role this endpoint needs");
         return (key, body, null);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Puhui.Ledger;
 using Puhui.Storage;
 using Puhui.Storage.Access;
 
@@ -27,7 +28,7 @@ public class ApiKeysTests
         Assert.DoesNotContain(issued.Secret, issued.ToString(), StringComparison.Ordinal);
 
         var resolved = await new ApiKeys(w.Store, CredentialWorld.TestKey, w.Clock).ResolveAsync(issued.KeyId, default);
-        Assert.Equal(new VerifiedKey(issued.KeyId, w.Metro, issued.Secret), resolved);
+        Assert.Equal(new VerifiedKey(issued.KeyId, w.Metro, issued.Secret, OrganisationRoles.Operator), resolved);
         Assert.DoesNotContain(issued.Secret, resolved!.ToString(), StringComparison.Ordinal);
 
         var secretBytes = Encoding.UTF8.GetBytes(issued.Secret);
@@ -41,15 +42,20 @@ public class ApiKeysTests
     }
 
     [Theory, MemberData(nameof(Stores))]
-    public async Task Keys_are_issued_only_to_organisations_with_the_operator_role(StoreKind kind)
+    public async Task Keys_are_issued_only_to_organisations_with_the_operator_or_the_provider_role_and_resolve_with_its_roles(StoreKind kind)
     {
         await using var w = await CredentialWorld.CreateAsync(kind);
         var keys = Keys(w);
-        await Assert.ThrowsAsync<ArgumentException>(() => keys.IssueAsync(w.Provider, "", default));
+        var developer = (await w.Store.OpenAccountAsync(new NewAccount(AccountKind.Organisation, "o:dev", "Developer", OrganisationRoles.ProjectDeveloper))).Id;
+        await Assert.ThrowsAsync<ArgumentException>(() => keys.IssueAsync(developer, "", default));
         await Assert.ThrowsAsync<ArgumentException>(() => keys.IssueAsync(w.Alice, "", default));
         await Assert.ThrowsAsync<ArgumentException>(() => keys.IssueAsync(w.Metro, new string('x', ApiKeys.LabelLengthMax + 1), default));
-        await keys.IssueAsync(w.BikeShare, new string('x', ApiKeys.LabelLengthMax), default);
-        Assert.Equal(1, await w.CountAsync("api_keys"));
+        var both = await keys.IssueAsync(w.BikeShare, new string('x', ApiKeys.LabelLengthMax), default);
+        var shop = await keys.IssueAsync(w.Provider, "counter", default);
+        Assert.Equal(2, await w.CountAsync("api_keys"));
+
+        Assert.Equal(OrganisationRoles.Operator | OrganisationRoles.Provider, (await keys.ResolveAsync(both.KeyId, default))!.Roles);
+        Assert.Equal(OrganisationRoles.Provider, (await keys.ResolveAsync(shop.KeyId, default))!.Roles);
     }
 
     [Theory, MemberData(nameof(Stores))]

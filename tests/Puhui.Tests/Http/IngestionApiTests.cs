@@ -580,6 +580,8 @@ public class IngestionApiTests
         await using var w = await CreateAsync(kind);
         var shop = await w.SendAsync(HttpMethod.Post, "/api/v1/organisations", AdminToken, new { code = "org:green-shop", displayName = "绿色商店", roles = new[] { "Provider" } });
         var shopToken = shop.GetProperty("staffToken").GetString()!;
+        var developer = await w.SendAsync(HttpMethod.Post, "/api/v1/organisations", AdminToken, new { code = "org:solar", displayName = "光伏开发", roles = new[] { "ProjectDeveloper" } });
+        var developerToken = developer.GetProperty("staffToken").GetString()!;
         var scenario = new { code = "sz-metro-2", titleZh = "地铁", titleEn = "Metro", methodologyId = "metro", methodologyVersion = "1.0.0" };
         var before = await w.LedgerAsync();
 
@@ -603,7 +605,9 @@ public class IngestionApiTests
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/organisations", w.OperatorToken, new { code = "org:x", displayName = "X", roles = new[] { "Operator" } }, HttpStatusCode.Forbidden, "forbidden");
         // Staff of an organisation that is not an operator.
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/scenarios", shopToken, scenario, HttpStatusCode.Forbidden, "forbidden");
-        await w.RefusedAsync(HttpMethod.Post, "/api/v1/operator/api-keys", shopToken, new { label = "shop" }, HttpStatusCode.Forbidden, "forbidden");
+        // Keys are for operators' and providers' systems only.
+        await w.RefusedAsync(HttpMethod.Post, "/api/v1/organisation/api-keys", developerToken, new { label = "solar" }, HttpStatusCode.Forbidden, "forbidden");
+        await w.RefusedAsync(HttpMethod.Post, "/api/v1/operator/api-keys", developerToken, new { label = "solar" }, HttpStatusCode.Forbidden, "forbidden");
         await w.RefusedAsync(HttpMethod.Get, "/api/v1/operator/statistics", shopToken, null, HttpStatusCode.Forbidden, "forbidden");
         // A bearer token does not sign a batch.
         await w.RefusedAsync(HttpMethod.Post, PuhuiClient.BatchPath, w.OperatorToken, new { records = Array.Empty<object>() }, HttpStatusCode.Unauthorized, ProblemCodes.SignatureMissing);
