@@ -22,6 +22,27 @@ public sealed class DemoApi(HttpClient http)
 
     public Task<T> GetAsync<T>(string path, string token, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, token, null, ct);
 
+    /// <summary>
+    /// A request whose refusal is an expected outcome (a resident short of points): the answer, or the problem's
+    /// <c>code</c> when the platform refused with a 4xx problem. Other failures still throw.
+    /// </summary>
+    public async Task<(T? Value, string? Problem)> TryPostAsync<T>(string path, string? token, object body, CancellationToken ct) where T : class
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        using var response = await http.SendAsync(request, ct);
+        if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<T>(Json, ct), null);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if ((int)response.StatusCode is >= 400 and < 500 && response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            using var problem = JsonDocument.Parse(text);
+            if (problem.RootElement.TryGetProperty("code", out var code)) return (null, code.GetString());
+        }
+
+        throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+    }
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -1,15 +1,16 @@
 using System.Globalization;
+using System.Text.Json;
+using Puhui.Client;
 using Puhui.Host.Http;
 using Puhui.Ingestion;
 using Puhui.Ledger;
 using Puhui.Mall;
 using Puhui.Storage.Ledger;
-using Puhui.Storage.Mall;
 
 namespace Puhui.Host.Demo;
 
 /// <summary>A provider of the demo's rights alliance and what it offers.</summary>
-internal sealed record DemoProvider(string Code, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<OfferDefinition> Offers);
+internal sealed record DemoProvider(string Code, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<OfferDefinition> Offers, bool SignsVoucherUse = false);
 
 /// <summary>What the demo's mall did.</summary>
 public sealed class MallDemoSummary
@@ -38,12 +39,13 @@ public sealed class MallDemoSummary
 
 /// <summary>
 /// The points mall of the demo town (JS 35–38, NJ 8–9 and annex 2): the administrator registers four providers of the
-/// rights alliance over HTTP; a forest farm receives a batch of carbon-sink reductions (issued directly here: the
-/// project registry that will issue such batches is not built yet); the providers publish offers; residents redeem
-/// what their points allow, some cancel within the window, providers use most vouchers at the counter, and some
-/// residents donate points to the forest sink. Optionally the clock then moves two years on and the expiry job
-/// clears every lot left (JS 37). Finally each resident's honour, read back from the journal, is checked against
-/// what the demo did.
+/// rights alliance; a forest farm receives a batch of carbon-sink reductions (issued directly here: the project
+/// registry that will issue such batches is not built yet); the providers' staff publish offers; residents redeem
+/// what their points allow, some cancel within the window, providers mark most vouchers used (at the counter with a
+/// staff token, or from metro rewards' own system with a signed API-key request), and some residents donate points
+/// to the forest sink — all through the HTTP API. Optionally the clock then moves two years on and the expiry job
+/// clears every lot left (JS 37). Finally each resident's honour, read back over HTTP from the journal, is checked
+/// against what the demo did.
 /// </summary>
 internal static class MallDemo
 {
@@ -54,51 +56,55 @@ internal static class MallDemo
         int seed, bool expiryRun, CancellationToken ct)
     {
         var summary = new MallDemoSummary();
-        var offers = new OfferStore(store, clock);
-        var mall = new PointsMall(store, clock);
         var now = clock.GetUtcNow();
         var random = new Random(seed ^ 0x6d616c6c);
 
-        var providers = new List<(DemoProvider Spec, OrganisationCreatedDto Created, List<Offer> Offers)>();
+        var providers = new List<LiveProvider>();
         foreach (var spec in Providers(now))
         {
             var created = await api.PostAsync<OrganisationCreatedDto>("/api/v1/organisations", adminToken, new OrganisationRequest(spec.Code, spec.DisplayName, spec.Roles), ct);
-            var account = new AccountId(created.Account);
-            if (spec.Offers.Any(o => o.IsSink)) await IssueSinkAsync(store, account, now, ct);
-            var published = new List<Offer>();
-            foreach (var definition in spec.Offers)
+            if (spec.Offers.Any(o => o.IsSink)) await IssueSinkAsync(store, new AccountId(created.Account), now, ct);
+            var published = new List<OfferDto>();
+            foreach (var d in spec.Offers)
             {
-                var draft = await offers.CreateAsync(account, definition, $"staff:{spec.Code}", ct);
-                var onSale = await offers.ActAsync(draft.Offer?.Id ?? throw new InvalidOperationException(draft.Problem), account, OfferAction.Publish, $"staff:{spec.Code}", "上架 / on sale", ct);
-                published.Add(onSale.Offer ?? throw new InvalidOperationException(onSale.Problem));
+                var draft = await api.PostAsync<OfferDto>("/api/v1/provider/offers", created.StaffToken, new OfferRequest(d.Kind.Code(), d.TitleZh, d.TitleEn, d.DescriptionZh,
+                    d.DescriptionEn, d.ImageUrl, d.Price, d.Stock, d.PerPersonLimit, d.ValidFrom, d.ValidUntil, d.VoucherValidDays, d.CancellationHours, d.Region, d.SinkBatch,
+                    d.IsSink ? d.SinkGrams : null), ct);
+                published.Add(await api.PostAsync<OfferDto>($"/api/v1/provider/offers/{draft.Id}/actions", created.StaffToken, new OfferActionRequest("publish", "上架 / on sale"), ct));
             }
 
-            providers.Add((spec, created, published));
+            // Metro rewards marks vouchers used from its own system, with its API key; the others at the counter.
+            PuhuiClient? system = null;
+            if (spec.SignsVoucherUse)
+            {
+                var key = await api.PostAsync<ApiKeyCreatedDto>("/api/v1/organisation/api-keys", created.StaffToken, new ApiKeyRequest("票务系统 / ticketing system"), ct);
+                system = new PuhuiClient(api.Http, new OperatorCredentials(key.KeyId, key.Secret), new PuhuiClientOptions { Time = clock });
+            }
+
+            providers.Add(new LiveProvider(spec, created, published, system));
             summary.Providers++;
             summary.Offers += published.Count;
         }
 
         summary.Credentials = providers.Select(p => new DemoProviderCredentials(p.Spec.Code, p.Spec.DisplayName, p.Created.Account, p.Created.StaffToken)).ToList();
-        var all = providers.SelectMany(p => p.Offers.Select(o => (Provider: p.Spec, Offer: o))).ToList();
+        var all = providers.SelectMany(p => p.Offers.Select(o => (Provider: p, Offer: o))).ToList();
         var expected = new Dictionary<long, (long Redeemed, long ToProviders, long Donated)>();
 
         foreach (var person in people)
         {
-            var account = new AccountId(person.Account);
             var attempts = random.Next(0, 4);
             for (var i = 0; i < attempts; i++)
             {
                 clock.Advance(TimeSpan.FromMilliseconds(50));
                 var (provider, offer) = all[random.Next(all.Count)];
-                var result = await mall.RedeemAsync(account, offer.Id, string.Create(CultureInfo.InvariantCulture, $"demo-{person.Index}-{i}"), $"person:{person.Account}", ct);
-                if (result.Outcome != MallOutcome.Done)
+                var (r, refusal) = await api.TryPostAsync<RedemptionDto>("/api/v1/me/redemptions", person.Token,
+                    new RedeemRequest(offer.Id, string.Create(CultureInfo.InvariantCulture, $"demo-{person.Index}-{i}")), ct);
+                if (r is null)
                 {
-                    var reason = result.Refusal.ToString();
-                    summary.Refusals[reason] = summary.Refusals.GetValueOrDefault(reason) + 1;
+                    summary.Refusals[refusal!] = summary.Refusals.GetValueOrDefault(refusal!) + 1;
                     continue;
                 }
 
-                var r = result.Redemption!;
                 summary.Redemptions++;
                 if (r.SinkGrams > 0)
                 {
@@ -106,11 +112,10 @@ internal static class MallDemo
                     summary.GramsDonated += r.SinkGrams;
                 }
 
-                if (r.CancellableUntil is not null && random.NextDouble() < 0.15)
+                if (r.Voucher.CancellableUntil is not null && random.NextDouble() < 0.15)
                 {
                     clock.Advance(TimeSpan.FromMilliseconds(50));
-                    var cancelled = await mall.CancelAsync(account, r.Id, $"person:{person.Account}", ct);
-                    if (cancelled.Outcome != MallOutcome.Done) throw new InvalidOperationException($"The demo's cancellation of redemption {r.Id} failed: {cancelled.Detail}");
+                    await api.PostAsync<RedemptionDto>($"/api/v1/me/redemptions/{r.Id}/cancel", person.Token, new { }, ct);
                     summary.Cancellations++;
                     continue;
                 }
@@ -120,14 +125,12 @@ internal static class MallDemo
                 summary.GramsToProviders += r.Grams;
                 if (r.SinkGrams == 0 && random.NextDouble() < 0.7)
                 {
-                    var used = await mall.UseVoucherAsync(new AccountId(providers.Single(p => p.Spec.Code == provider.Code).Created.Account), r.VoucherCode, $"staff:{provider.Code}", ct);
-                    if (used.Outcome != MallOutcome.Done) throw new InvalidOperationException($"The demo's use of voucher {r.VoucherCode} failed: {used.Detail}");
+                    await UseAsync(api, provider, r.Voucher.Code, ct);
                     summary.VouchersUsed++;
                 }
             }
         }
 
-        var views = new AccountViews(store, mall, offers, clock);
         if (expiryRun)
         {
             // Two years on, every lot the demo's month issued has expired: the job clears what was not spent (JS 37).
@@ -139,16 +142,32 @@ internal static class MallDemo
 
         foreach (var person in people)
         {
-            var honour = await views.HonourAsync(new AccountId(person.Account), ct);
+            var honour = await api.GetAsync<HonourDto>("/api/v1/me/honour", person.Token, ct);
             var want = expected.GetValueOrDefault(person.Account);
             if (honour.PointsRedeemed != want.Redeemed || honour.GramsToProviders != want.ToProviders || honour.GramsDonated != want.Donated)
                 summary.Disagreements.Add(string.Create(CultureInfo.InvariantCulture,
                     $"person {person.Account}: honour says {honour.PointsRedeemed} points redeemed, {honour.GramsToProviders} g to providers, {honour.GramsDonated} g donated; the demo did {want.Redeemed}, {want.ToProviders}, {want.Donated}"));
-            if (expiryRun && (await store.GetLotsAsync(new AccountId(person.Account), includeEmpty: false, ct)).Count > 0)
-                summary.Disagreements.Add($"person {person.Account} still holds lots after the expiry run");
+            if (expiryRun && (await api.GetAsync<PointsSummaryDto>("/api/v1/me/points", person.Token, ct)).Spendable != 0)
+                summary.Disagreements.Add($"person {person.Account} still holds spendable points after the expiry run");
         }
 
         return summary;
+    }
+
+    private sealed record LiveProvider(DemoProvider Spec, OrganisationCreatedDto Created, List<OfferDto> Offers, PuhuiClient? System);
+
+    /// <summary>The provider marks a voucher used: from its own system with a signed request, else at the counter with its staff token.</summary>
+    private static async Task UseAsync(DemoApi api, LiveProvider provider, string code, CancellationToken ct)
+    {
+        if (provider.System is null)
+        {
+            await api.PostAsync<RedemptionDto>($"/api/v1/provider/vouchers/{code}/use", provider.Created.StaffToken, new { }, ct);
+            return;
+        }
+
+        using var response = await provider.System.SendSignedAsync(HttpMethod.Post, "/api/v1/vouchers:use", JsonSerializer.SerializeToUtf8Bytes(new UseVoucherRequest(code), DemoApi.Json), ct: ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /api/v1/vouchers:use answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
     }
 
     private static Task<ExpiryReport> RunExpiryAsync(LedgerStore store, DateOnly asOf, SimulatedClock clock, CancellationToken ct)
@@ -192,7 +211,7 @@ internal static class MallDemo
             new("org:metro-rewards", "地铁出行权益 / Metro Rewards", ["Provider"],
             [
                 new(OfferKind.Service, "地铁一日票", "A metro day pass", "兑换后在地铁App中领取。", "Claim it in the metro app after redeeming.", null, 200, 1_000, 4, from, until, 7, 2, "320100"),
-            ]),
+            ], SignsVoucherUse: true),
             new("org:zijin-forest-farm", "紫金山林场 / Zijin Forest Farm", ["Provider", "ProjectDeveloper"],
             [
                 new(OfferKind.Sink, "认购一公斤林业碳汇", "Adopt 1 kg of forest carbon sink", "以您的名义注销紫金山林场一公斤林业碳汇，计入您的荣誉。",
