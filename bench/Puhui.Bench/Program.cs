@@ -18,6 +18,6 @@ static int Usage()
     Console.Error.WriteLine("  methodology");
     Console.Error.WriteLine("  ingest [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--cluster N] [--profile]");
     Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N] [--profile]");
-    Console.Error.WriteLine("  redeem [--store sqlite|postgres] [--redemptions N] [--clients N] [--persons N] [--lots N]");
+    Console.Error.WriteLine("  redeem [--store sqlite|postgres] [--redemptions N] [--clients N] [--persons N] [--lots N] [--profile]");
     return 2;
 }

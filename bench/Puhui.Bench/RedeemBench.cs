@@ -31,16 +31,17 @@ internal static class RedeemBench
         var clients = LedgerBench.IntArg(args, "--clients", 8);
         var persons = LedgerBench.IntArg(args, "--persons", 10_000);
         var lots = LedgerBench.IntArg(args, "--lots", 20);
+        var profile = args.Contains("--profile");
         var stores = LedgerBench.Arg(args, "--store") is { } s ? [s] : new[] { "sqlite", "postgres" };
         if (lots is < 1 or > 100) throw new ArgumentException("--lots must be 1–100");
-        Console.WriteLine($"redemption benchmark: {persons:N0} persons × {lots} lots, {Prices.Length} offers, {redemptions:N0} redemptions from {clients} concurrent clients on one store, durable commits");
+        Console.WriteLine($"redemption benchmark: {persons:N0} persons × {lots} lots, {Prices.Length} offers, {redemptions:N0} redemptions from {clients} concurrent clients on one store, durable commits{(profile ? ", PROFILED" : "")}");
         Console.WriteLine("store     | set-up lots/s | redemptions/s | p50 ms | p99 ms | max ms | audit");
         foreach (var store in stores)
         {
             var r = store switch
             {
-                "sqlite" => await OnSqliteAsync(redemptions, clients, persons, lots),
-                "postgres" => await OnPostgresAsync(redemptions, clients, persons, lots),
+                "sqlite" => await OnSqliteAsync(redemptions, clients, persons, lots, profile),
+                "postgres" => await OnPostgresAsync(redemptions, clients, persons, lots, profile),
                 _ => throw new ArgumentException($"unknown store {store}: sqlite or postgres"),
             };
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -52,13 +53,13 @@ internal static class RedeemBench
 
     private sealed record Result(double LotsPerSecond, double PerSecond, double P50Ms, double P99Ms, double MaxMs, long Transactions);
 
-    private static async Task<Result> OnSqliteAsync(int redemptions, int clients, int persons, int lots)
+    private static async Task<Result> OnSqliteAsync(int redemptions, int clients, int persons, int lots, bool profile)
     {
         var dir = Path.Combine(Path.GetTempPath(), "puhui-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         try
         {
-            return await MeasureAsync(Path.Combine(dir, "mall.db"), redemptions, clients, persons, lots);
+            return await MeasureAsync(Path.Combine(dir, "mall.db"), redemptions, clients, persons, lots, profile);
         }
         finally
         {
@@ -66,14 +67,14 @@ internal static class RedeemBench
         }
     }
 
-    private static async Task<Result> OnPostgresAsync(int redemptions, int clients, int persons, int lots)
+    private static async Task<Result> OnPostgresAsync(int redemptions, int clients, int persons, int lots, bool profile)
     {
         // A durable cluster: fsync on, as production would run.
         await using var server = await TemporaryPostgres.StartAsync(durable: true);
-        return await MeasureAsync(await server.CreateDatabaseAsync("bench"), redemptions, clients, persons, lots);
+        return await MeasureAsync(await server.CreateDatabaseAsync("bench"), redemptions, clients, persons, lots, profile);
     }
 
-    private static async Task<Result> MeasureAsync(string setting, int redemptions, int clients, int persons, int lotsEach)
+    private static async Task<Result> MeasureAsync(string setting, int redemptions, int clients, int persons, int lotsEach, bool profile)
     {
         var clock = BenchClock.At(Now);
         await using var store = await LedgerStore.OpenAsync(setting, clock);
@@ -99,7 +100,12 @@ internal static class RedeemBench
         var mall = new PointsMall(store, clock);
         // Warm the JIT and the caches on the same path.
         await RunClientsAsync(mall, people, offers, "warm", WarmUpRedemptions, clients, seed: 1);
+        using var profiler = profile ? new StatementProfile(store) : null;
+        if (profiler is not null) await profiler.HookPoolAsync();
+        StatementProfile.Phase = "redeem";
         var latencies = await RunClientsAsync(mall, people, offers, "bench", redemptions, clients, seed: 2, out var elapsed);
+        StatementProfile.Phase = "audit";
+        profiler?.Print(new Dictionary<string, (TimeSpan, int, int)> { ["redeem"] = (elapsed(), redemptions, redemptions) });
 
         var audit = await store.AuditAsync();
         if (!audit.Passed) throw new InvalidOperationException("audit failed after the benchmark: " + audit.Problems[0]);
