@@ -63,6 +63,10 @@ public sealed class OfferStore(LedgerStore store, TimeProvider? time = null)
 
     private const string Select = "SELECT id, provider_id, definition, sink_batch_id, status, stock_total, stock_left, revision, created_us, updated_us FROM offers";
 
+    /// <summary>The columns <see cref="Read(DbDataReader, int)"/> reads, qualified by a table alias.</summary>
+    internal static string Columns(string alias) => string.Join(", ",
+        new[] { "id", "provider_id", "definition", "sink_batch_id", "status", "stock_total", "stock_left", "revision", "created_us", "updated_us" }.Select(c => $"{alias}.{c}"));
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>Creates an offer in draft, owned by <paramref name="provider"/>.</summary>
@@ -236,20 +240,21 @@ public sealed class OfferStore(LedgerStore store, TimeProvider? time = null)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static Offer Read(DbDataReader r)
+    /// <summary>Reads an offer from the reader's columns starting at <paramref name="at"/>, in the order of <see cref="Columns"/>.</summary>
+    internal static Offer Read(DbDataReader r, int at = 0)
     {
-        var sink = r.GetInt64(3);
+        var sink = r.GetInt64(at + 3);
         return new Offer(
-            r.GetInt64(0),
-            new AccountId(r.GetInt64(1)),
-            JsonSerializer.Deserialize(r.GetString(2), OfferJson.Default.OfferDefinition) ?? throw new InvalidOperationException("An offer's definition is empty."),
+            r.GetInt64(at),
+            new AccountId(r.GetInt64(at + 1)),
+            JsonSerializer.Deserialize(r.GetString(at + 2), OfferJson.Default.OfferDefinition) ?? throw new InvalidOperationException("An offer's definition is empty."),
             sink == 0 ? null : new BatchId(sink),
-            (OfferStatus)r.GetInt64(4),
-            checked((int)r.GetInt64(5)),
-            checked((int)r.GetInt64(6)),
-            checked((int)r.GetInt64(7)),
-            CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(8)),
-            CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(9)));
+            (OfferStatus)r.GetInt64(at + 4),
+            checked((int)r.GetInt64(at + 5)),
+            checked((int)r.GetInt64(at + 6)),
+            checked((int)r.GetInt64(at + 7)),
+            CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(at + 8)),
+            CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(at + 9)));
     }
 
     private static string Serialize(OfferDefinition definition) => JsonSerializer.Serialize(definition, OfferJson.Default.OfferDefinition);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Npgsql;
 using Puhui.Ingestion;
 using Puhui.Ledger;
 using Puhui.Mall;
@@ -248,7 +249,23 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
         public async Task<IReadOnlyList<Transaction>> PrepareAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
         {
             Result = null;
-            if (await FindByKeyAsync(connection, tx, person.Value, requestKey, ct) is { } earlier)
+            // One round trip for the request key, the offer and the person's standing redemptions of it.
+            long? earlierId;
+            long held;
+            await using (var cmd = Sql.Command(connection, tx,
+                "SELECT (SELECT id FROM redemptions WHERE account_id = @a AND request_key = @key), "
+                + "(SELECT COUNT(*) FROM redemptions WHERE offer_id = @o AND account_id = @a AND status <> @cancelled), "
+                + OfferStore.Columns("o") + " FROM (SELECT 1 AS one) AS x LEFT JOIN offers o ON o.id = @o")
+                .With("@a", person.Value).With("@key", requestKey).With("@o", offerId).With("@cancelled", (int)VoucherStatus.Cancelled))
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                await r.ReadAsync(ct);
+                earlierId = r.IsDBNull(0) ? null : r.GetInt64(0);
+                held = r.GetInt64(1);
+                _offer = r.IsDBNull(2) ? null : OfferStore.Read(r, 2);
+            }
+
+            if (earlierId is { } id && await PointsMall.FindAsync(connection, tx, "id = @k", id, ct) is { } earlier)
             {
                 Result = earlier.OfferId == offerId
                     ? new(MallOutcome.Replayed, MallRefusal.None, earlier, null)
@@ -256,15 +273,12 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
                 return [];
             }
 
-            _offer = await OfferStore.GetAsync(connection, tx, offerId, ct);
             if (_offer is null)
             {
                 Result = new(MallOutcome.NotFound, MallRefusal.None, null, $"offer {offerId} does not exist");
                 return [];
             }
 
-            var held = await ScalarAsync(connection, tx, "SELECT COUNT(*) FROM redemptions WHERE offer_id = @o AND account_id = @a AND status <> @cancelled", ct,
-                ("@o", offerId), ("@a", person.Value), ("@cancelled", (int)VoucherStatus.Cancelled));
             var refusal = MallRules.CheckRedemption(_offer.Status, _offer.Definition, _offer.StockLeft, checked((int)held), now);
             if (refusal != MallRefusal.None) return Refuse(refusal, Explain(refusal, _offer, held));
 
@@ -316,22 +330,44 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
             var definition = _offer!.Definition;
             var redeemedAt = result.Transaction!.Transaction.OccurredAt;
             var cancellable = MallRules.CancellableUntil(definition, redeemedAt);
-            await ExecuteAsync(connection, tx, "UPDATE offers SET stock_left = stock_left - 1 WHERE id = @id AND stock_left > 0", 1, ct, ("@id", offerId));
-            await ExecuteAsync(connection, tx,
-                "INSERT INTO redemptions (account_id, request_key, offer_id, provider_id, points, grams, sink_grams, tx_id, voucher_code, status, redeemed_us, expires_us, cancellable_us) "
-                + "VALUES (@a, @key, @o, @p, @points, @grams, @sink, @tx, @code, @status, @at, @expires, @cancellable)", 1, ct,
-                ("@a", person.Value), ("@key", requestKey), ("@o", offerId), ("@p", _offer.Provider.Value), ("@points", definition.Price), ("@grams", _grams),
-                ("@sink", definition.IsSink ? definition.SinkGrams : 0L), ("@tx", result.Transaction.Transaction.Id.ToString()), ("@code", _code),
-                ("@status", (int)VoucherStatus.Issued), ("@at", CanonicalEncoding.ToUnixMicroseconds(redeemedAt)),
-                ("@expires", CanonicalEncoding.ToUnixMicroseconds(MallRules.VoucherExpiresAt(definition, redeemedAt))),
-                ("@cancellable", cancellable is { } c ? CanonicalEncoding.ToUnixMicroseconds(c) : null));
-            var redemption = await FindAsync(connection, tx, "voucher_code = @k", _code, ct);
-            foreach (var (batch, grams) in _gramsByBatch)
+            var expiresAt = MallRules.VoucherExpiresAt(definition, redeemedAt);
+            var sinkGrams = definition.IsSink ? definition.SinkGrams : 0L;
+            var txId = result.Transaction.Transaction.Id.ToString();
+            const string columns = "account_id, request_key, offer_id, provider_id, points, grams, sink_grams, tx_id, voucher_code, status, redeemed_us, expires_us, cancellable_us";
+            const string values = "@a, @key, @o, @p, @points, @grams, @sink, @tx, @code, @status, @at, @expires, @cancellable";
+            var batches = _gramsByBatch.Keys.Order().ToArray();
+            long id;
+            // PostgreSQL: the stock, the redemption and its grams per batch in one statement, one round trip under the lock.
+            var sql = connection is NpgsqlConnection
+                ? $"WITH stock AS (UPDATE offers SET stock_left = stock_left - 1 WHERE id = @o AND stock_left > 0 RETURNING id), "
+                    + $"r AS (INSERT INTO redemptions ({columns}) SELECT {values} FROM stock RETURNING id), "
+                    + "g AS (INSERT INTO redemption_grams (redemption_id, provider_id, batch_id, grams) SELECT r.id, @p, t.b, t.g FROM r, unnest(@batches, @batchGrams) AS t(b, g)) "
+                    + "SELECT id FROM r"
+                : $"INSERT INTO redemptions ({columns}) VALUES ({values}) RETURNING id";
+            await using (var cmd = Sql.Command(connection, tx, sql)
+                .With("@a", person.Value).With("@key", requestKey).With("@o", offerId).With("@p", _offer.Provider.Value).With("@points", definition.Price)
+                .With("@grams", _grams).With("@sink", sinkGrams).With("@tx", txId).With("@code", _code).With("@status", (int)VoucherStatus.Issued)
+                .With("@at", CanonicalEncoding.ToUnixMicroseconds(redeemedAt)).With("@expires", CanonicalEncoding.ToUnixMicroseconds(expiresAt))
+                .With("@cancellable", cancellable is { } c ? CanonicalEncoding.ToUnixMicroseconds(c) : null))
             {
-                await ExecuteAsync(connection, tx, "INSERT INTO redemption_grams (redemption_id, provider_id, batch_id, grams) VALUES (@r, @p, @b, @g)", 1, ct,
-                    ("@r", redemption!.Id), ("@p", _offer.Provider.Value), ("@b", batch), ("@g", grams));
+                if (connection is NpgsqlConnection) cmd.With("@batches", batches).With("@batchGrams", batches.Select(b => _gramsByBatch[b]).ToArray());
+                // The stock was read under the same lock, so a missing row (no unit left) is a bug: it rolls everything back.
+                id = await cmd.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                    : throw new InvalidOperationException($"Offer {offerId} had no unit left for a redemption decided under the write lock.");
             }
 
+            if (connection is not NpgsqlConnection)
+            {
+                await ExecuteAsync(connection, tx, "UPDATE offers SET stock_left = stock_left - 1 WHERE id = @id AND stock_left > 0", 1, ct, ("@id", offerId));
+                foreach (var batch in batches)
+                {
+                    await ExecuteAsync(connection, tx, "INSERT INTO redemption_grams (redemption_id, provider_id, batch_id, grams) VALUES (@r, @p, @b, @g)", 1, ct,
+                        ("@r", id), ("@p", _offer.Provider.Value), ("@b", batch), ("@g", _gramsByBatch[batch]));
+                }
+            }
+
+            var redemption = new Redemption(id, person, requestKey, offerId, _offer.Provider, definition.Price, _grams, sinkGrams, txId, _code, VoucherStatus.Issued,
+                redeemedAt, expiresAt, cancellable, null, null, null, null);
             Result = new(MallOutcome.Done, MallRefusal.None, redemption, null);
         }
 
@@ -350,12 +386,6 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
             _ => refusal.ToString(),
         };
 
-        private static async Task<Redemption?> FindByKeyAsync(DbConnection connection, DbTransaction tx, long account, string key, CancellationToken ct)
-        {
-            await using var cmd = Sql.Command(connection, tx, $"{Select} WHERE account_id = @k AND request_key = @key").With("@k", account).With("@key", key);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            return await r.ReadAsync(ct) ? Read(r) : null;
-        }
     }
 
     /// <summary>A cancellation: the voucher's state is decided and changed under the write lock with the reversal.</summary>
