@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "methodology" => MethodologyBench.Run(args[1..]),
     "ingest" => await IngestBench.RunAsync(args[1..]),
     "ingest-http" => await IngestHttpBench.RunAsync(args[1..]),
+    "expiry" => await ExpiryBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,5 +18,6 @@ static int Usage()
     Console.Error.WriteLine("  methodology");
     Console.Error.WriteLine("  ingest [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--cluster N] [--profile]");
     Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N] [--profile]");
+    Console.Error.WriteLine("  expiry [--store sqlite|postgres] [--lots N]");
     return 2;
 }
