@@ -181,10 +181,11 @@ internal static class ExpiryBench
     {
         await using var connection = await store.Dialect.OpenAsync(default);
         var explain = store.Kind == StoreKind.Postgres ? "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " : "EXPLAIN QUERY PLAN ";
+        // The parameters GetLotsDueAsync binds for a run's first page: the floor as the keyset's start.
         await using var cmd = Sql.Command(connection, null, explain + LedgerStore.DueLotsSql)
-            .With("@lower", floor is { } f ? f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "")
             .With("@asOf", asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-            .With("@afterDay", "").With("@afterId", 0L).With("@limit", ExpiryClearing.GroupSize);
+            .With("@afterDay", floor is { } f ? f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "")
+            .With("@afterId", floor is null ? 0L : long.MaxValue).With("@limit", ExpiryClearing.GroupSize);
         await using var r = await cmd.ExecuteReaderAsync();
         var plan = new StringBuilder();
         while (await r.ReadAsync())
