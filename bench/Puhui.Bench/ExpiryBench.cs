@@ -10,7 +10,7 @@ namespace Puhui.Bench;
 
 /// <summary>
 /// The expiry clearing over a store holding many due lots: seeds them through the ledger (bulk lot rows, then Issue
-/// transactions of 255 lots each, 40 to an append), then times one <see cref="ExpiryClearing.RunAsync"/> that clears
+/// transactions of 255 lots each, 40 to an append), then times one <c>ExpiryClearing.RunAsync</c> that clears
 /// them all, sampling the process's working set and GC heap while it runs to show that memory stays flat. Prints the
 /// query plans of the due-lot query on a full run's first page and on a daily run's window.
 /// </summary>
@@ -153,7 +153,7 @@ internal static class ExpiryBench
         if (report.LotsCleared != seeded || report.LotsSkipped != 0)
             throw new InvalidOperationException($"the run cleared {report.LotsCleared:N0} of {seeded:N0} lots and skipped {report.LotsSkipped:N0}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cleared {report.LotsCleared:N0} lots ({report.PointsCleared.Value:N0} points, {report.GramsCleared.Value:N0} g) in {clock.Elapsed.TotalSeconds:F1} s: {report.LotsCleared / clock.Elapsed.TotalSeconds:N0} lots/s"));
+            $"cleared {report.LotsCleared:N0} lots ({report.PointsCleared:N0} points, {report.GramsCleared:N0} g) in {clock.Elapsed.TotalSeconds:F1} s: {report.LotsCleared / clock.Elapsed.TotalSeconds:N0} lots/s"));
         Console.WriteLine($"during the run: working set max {Mb(maxWs)}, GC heap max {Mb(maxHeap)}; process peak working set {Mb(process.PeakWorkingSet64)} (includes seeding)");
 
         var daily = Stopwatch.StartNew();

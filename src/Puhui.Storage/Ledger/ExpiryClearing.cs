@@ -7,6 +7,8 @@ namespace Puhui.Storage.Ledger;
 /// <param name="Id">The run's row in <c>expiry_runs</c>.</param>
 /// <param name="AsOf">Lots that expire on or before this day were due.</param>
 /// <param name="ScannedAfter">The run read only lots that expire after this day; null when it read every lot.</param>
+/// <param name="PointsCleared">Points moved from the lots to the expired sink.</param>
+/// <param name="GramsCleared">Grams of reductions inside those points retired as voluntary cancellation.</param>
 /// <param name="FinishedAt">When the run had read every due lot; null while it runs, or when it was interrupted.</param>
 /// <param name="LotsSkipped">Lots that changed while the run read them (a redemption at the same moment); the next run clears them.</param>
 /// <param name="SkippedFrom">The earliest expiry among the skipped lots, from which the next run reads; null when none was skipped.</param>
@@ -18,8 +20,8 @@ public sealed record ExpiryReport(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     long LotsCleared,
-    Points PointsCleared,
-    Grams GramsCleared,
+    long PointsCleared,
+    long GramsCleared,
     long LotsSkipped,
     DateOnly? SkippedFrom)
 {
@@ -98,6 +100,10 @@ public static class ExpiryClearing
         return report;
     }
 
+    /// <summary>Clears what is due on <paramref name="asOf"/> with every transaction stamped <paramref name="at"/>.</summary>
+    public static Task<ExpiryReport> RunAsync(LedgerStore store, DateOnly asOf, string actor, DateTimeOffset at, CancellationToken ct = default)
+        => RunAsync(store, asOf, actor, new FixedTime(at), null, ct);
+
     /// <summary>The idempotency key of the Expire transaction that clears a lot as of a day.</summary>
     public static string KeyOf(LotId lot, DateOnly asOf) => $"expire:lot:{lot}:{LedgerStore.Iso(asOf)}";
 
@@ -138,7 +144,7 @@ public static class ExpiryClearing
         {
             list.Add(new ExpiryReport(r.GetInt64(0), LedgerStore.ParseDay(r.GetString(1)), r.IsDBNull(2) ? null : LedgerStore.ParseDay(r.GetString(2)), r.GetString(3),
                 CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(4)), r.IsDBNull(5) ? null : CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(5)),
-                r.GetInt64(6), new Points(r.GetInt64(7)), new Grams(r.GetInt64(8)), r.GetInt64(9), r.IsDBNull(10) ? null : LedgerStore.ParseDay(r.GetString(10))));
+                r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.IsDBNull(10) ? null : LedgerStore.ParseDay(r.GetString(10))));
         }
 
         return list;
@@ -154,7 +160,12 @@ public static class ExpiryClearing
             .With("@at", CanonicalEncoding.ToUnixMicroseconds(at));
         var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         return new ExpiryReport(id, asOf, floor, actor, CanonicalEncoding.FromUnixMicroseconds(CanonicalEncoding.ToUnixMicroseconds(at)), null,
-            0, new Points(0), new Grams(0), 0, null);
+            0, 0, 0, 0, null);
+    }
+
+    private sealed class FixedTime(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
     }
 
     /// <summary>Counts what one group cleared and skipped and writes the run's counters inside the group's append.</summary>
@@ -175,8 +186,8 @@ public static class ExpiryClearing
                 {
                     case AppendStatus.Committed:
                         lots++;
-                        points += due[i].Points;
-                        grams += due[i].Grams;
+                        points = checked(points + due[i].Points.Value);
+                        grams = checked(grams + due[i].Grams.Value);
                         break;
                     case AppendStatus.Replayed:
                         // Cleared as of this day already, by an earlier or a concurrent run; anything put back since is
@@ -191,7 +202,7 @@ public static class ExpiryClearing
 
             await using var cmd = Sql.Command(connection, tx,
                 "UPDATE expiry_runs SET lots_cleared = @lots, points_cleared = @points, grams_cleared = @grams, lots_skipped = @skipped, skipped_from = @from WHERE id = @id")
-                .With("@lots", lots).With("@points", points.Value).With("@grams", grams.Value).With("@skipped", skipped)
+                .With("@lots", lots).With("@points", points).With("@grams", grams).With("@skipped", skipped)
                 .With("@from", skippedFrom is { } d ? LedgerStore.Iso(d) : null).With("@id", before.Id);
             await cmd.ExecuteNonQueryAsync(ct);
             After = before with { LotsCleared = lots, PointsCleared = points, GramsCleared = grams, LotsSkipped = skipped, SkippedFrom = skippedFrom };

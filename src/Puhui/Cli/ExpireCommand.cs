@@ -48,8 +48,8 @@ internal static class ExpireCommand
         Console.WriteLine($"清零运行 / Expiry run: #{report.Id}, 截至 / as of {report.AsOf:yyyy-MM-dd}, "
             + (report.ScannedAfter is { } after ? $"读取 {after:yyyy-MM-dd} 之后到期的批次 / read lots expiring after {after:yyyy-MM-dd}" : "读取全部批次 / read every lot"));
         Console.WriteLine($"清零批次 / Lots cleared: {N(report.LotsCleared)}");
-        Console.WriteLine($"清零积分 / Points expired: {N(report.PointsCleared.Value)}");
-        Console.WriteLine($"注销减排量 / Reductions retired: {N(report.GramsCleared.Value)} g");
+        Console.WriteLine($"清零积分 / Points expired: {N(report.PointsCleared)}");
+        Console.WriteLine($"注销减排量 / Reductions retired: {N(report.GramsCleared)} g");
         Console.WriteLine(report.LotsSkipped == 0
             ? "跳过批次 / Lots skipped: 0"
             : $"跳过批次 / Lots skipped: {N(report.LotsSkipped)}（运行期间有变动，下次运行清零 / changed during the run; the next run clears them）");

@@ -126,7 +126,7 @@ public sealed class DemoWorkload(LedgerStore store, DemoOptions options)
             }
             else
             {
-                var report = await ExpiryClearing.RunAsync(store, day, "demo:expiry-job", new SimulatedClock(at), ct: ct);
+                var report = await ExpiryClearing.RunAsync(store, day, "demo:expiry-job", at, ct);
                 for (var i = 0; i < report.LotsCleared; i++) tally.Count("expire", AppendStatus.Committed);
             }
 

@@ -35,7 +35,7 @@ internal sealed class ExpiryJob(LedgerStore store, TimeProvider time, IngestionP
                 try
                 {
                     var report = await ExpiryClearing.RunAsync(store, asOf, Actor, time, ct: stoppingToken);
-                    logger.ExpiryRunFinished(report.Id, report.AsOf, report.LotsCleared, report.PointsCleared.Value, report.GramsCleared.Value, report.LotsSkipped);
+                    logger.ExpiryRunFinished(report.Id, report.AsOf, report.LotsCleared, report.PointsCleared, report.GramsCleared, report.LotsSkipped);
                     cleared = day;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

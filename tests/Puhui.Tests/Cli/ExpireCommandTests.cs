@@ -90,8 +90,8 @@ public class ExpireCommandTests(ITestOutputHelper output)
             Assert.Equal(2, runs.Count);
             Assert.True(runs[0].Finished);
             Assert.Equal(Lots, runs[0].LotsCleared + killed.LotsCleared);
-            Assert.Equal(points, runs[0].PointsCleared.Value + killed.PointsCleared.Value);
-            Assert.Equal(grams, runs[0].GramsCleared.Value + killed.GramsCleared.Value);
+            Assert.Equal(points, runs[0].PointsCleared + killed.PointsCleared);
+            Assert.Equal(grams, runs[0].GramsCleared + killed.GramsCleared);
             Assert.Equal(0, runs[0].LotsSkipped);
 
             var expired = await store.GetBalancesAsync(await store.SystemAccountAsync(SystemAccounts.Expired));

@@ -30,13 +30,13 @@ public class ExpiryJobTests
         {
             // At start the job catches up: the lot that expired today (local time) is cleared, the new one is not.
             var first = await WaitForRunsAsync(w.Store, 1);
-            Assert.Equal((policy.LocalDay(LedgerWorld.T0), 1L, 10L, ExpiryJob.Actor), (first.AsOf, first.LotsCleared, first.PointsCleared.Value, first.Actor));
+            Assert.Equal((policy.LocalDay(LedgerWorld.T0), 1L, 10L, ExpiryJob.Actor), (first.AsOf, first.LotsCleared, first.PointsCleared, first.Actor));
             Assert.Equal([lot.Id], (await w.Store.GetLotsAsync(w.Alice)).Select(l => l.Lot.Id));
 
             // The clock passes midnight of the day the lot expires, plus the job's few minutes.
             clock.Set(new DateTimeOffset(lot.ExpiresOn.ToDateTime(TimeOnly.MinValue), policy.LocalOffset) + ExpiryJob.RunAfterMidnight + TimeSpan.FromSeconds(1));
             var next = await WaitForRunsAsync(w.Store, 2);
-            Assert.Equal((lot.ExpiresOn, 1L, 25L, 250L), (next.AsOf, next.LotsCleared, next.PointsCleared.Value, next.GramsCleared.Value));
+            Assert.Equal((lot.ExpiresOn, 1L, 25L, 250L), (next.AsOf, next.LotsCleared, next.PointsCleared, next.GramsCleared));
             Assert.Empty(await w.Store.GetLotsAsync(w.Alice));
             Assert.Contains(new Balance(Asset.Pts, w.Metro, 35), await w.Store.GetBalancesAsync(w.Expired));
 

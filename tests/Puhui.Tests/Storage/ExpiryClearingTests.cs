@@ -42,7 +42,7 @@ public class ExpiryClearingTests
         var first = await ExpiryClearing.RunAsync(w.Store, asOf, "job:test", clock);
         Assert.True(first.Finished);
         Assert.Null(first.ScannedAfter);
-        Assert.Equal((10L, due.Sum(l => l.Points), due.Sum(l => l.Grams), 0L), (first.LotsCleared, first.PointsCleared.Value, first.GramsCleared.Value, first.LotsSkipped));
+        Assert.Equal((10L, due.Sum(l => l.Points), due.Sum(l => l.Grams), 0L), (first.LotsCleared, first.PointsCleared, first.GramsCleared, first.LotsSkipped));
 
         foreach (var person in new[] { w.Alice, w.Bob })
         {
@@ -64,7 +64,7 @@ public class ExpiryClearingTests
 
         var head = await w.Store.GetHeadAsync();
         var again = await ExpiryClearing.RunAsync(w.Store, asOf, "job:test", clock);
-        Assert.Equal((0L, 0L, 0L), (again.LotsCleared, again.PointsCleared.Value, again.LotsSkipped));
+        Assert.Equal((0L, 0L, 0L), (again.LotsCleared, again.PointsCleared, again.LotsSkipped));
         Assert.Equal(asOf.AddDays(-ExpiryClearing.RefillWindowDays), again.ScannedAfter);
         Assert.Equal(head.Sequence, (await w.Store.GetHeadAsync()).Sequence);
 
@@ -91,7 +91,7 @@ public class ExpiryClearingTests
         Assert.Equal([lot.Id], redeem.Draws.Select(d => d.Lot.Id));
 
         var first = await ExpiryClearing.RunAsync(w.Store, lot.ExpiresOn, "job:test", clock);
-        Assert.Equal((2L, 67L, 600L), (first.LotsCleared, first.PointsCleared.Value, first.GramsCleared.Value));
+        Assert.Equal((2L, 67L, 600L), (first.LotsCleared, first.PointsCleared, first.GramsCleared));
 
         // The redemption is cancelled 20 days after it was made: the points and grams go back into the expired lots.
         foreach (var (l, key) in new[] { (lot, "cancel:1"), (old, "cancel:old") })
@@ -104,7 +104,7 @@ public class ExpiryClearingTests
 
         var next = await ExpiryClearing.RunAsync(w.Store, redeemDay.AddDays(21), "job:test", clock);
         Assert.Equal(lot.ExpiresOn.AddDays(-ExpiryClearing.RefillWindowDays), next.ScannedAfter);
-        Assert.Equal((1L, 40L, 400L), (next.LotsCleared, next.PointsCleared.Value, next.GramsCleared.Value));
+        Assert.Equal((1L, 40L, 400L), (next.LotsCleared, next.PointsCleared, next.GramsCleared));
         Assert.Equal([old.Id], (await w.Store.GetLotsAsync(w.Alice)).Select(l => l.Lot.Id));
         var audit = await w.Store.AuditAsync();
         Assert.True(audit.Passed, string.Join("\n", audit.Problems));
@@ -129,7 +129,7 @@ public class ExpiryClearingTests
             new Synchronous<ExpiryReport>(r => { heard.Add(r); stop.Cancel(); }), stop.Token));
         var interrupted = Assert.Single(await ExpiryClearing.ListRunsAsync(w.Store));
         Assert.False(interrupted.Finished);
-        Assert.Equal((ExpiryClearing.GroupSize * 1L, ExpiryClearing.GroupSize * 5L), (interrupted.LotsCleared, interrupted.PointsCleared.Value));
+        Assert.Equal((ExpiryClearing.GroupSize * 1L, ExpiryClearing.GroupSize * 5L), (interrupted.LotsCleared, interrupted.PointsCleared));
         Assert.Equal(heard.Single(), interrupted);
 
         var rest = await ExpiryClearing.RunAsync(w.Store, asOf, "job:test", clock);
