@@ -91,7 +91,8 @@ public static class ExpiryClearing
             progress?.Report(report);
         }
 
-        report = report with { FinishedAt = time.GetUtcNow() };
+        // Kept to the microsecond, as the row keeps it, so the report returned equals the one read back.
+        report = report with { FinishedAt = CanonicalEncoding.FromUnixMicroseconds(CanonicalEncoding.ToUnixMicroseconds(time.GetUtcNow())) };
         await using (var connection = await store.Dialect.OpenAsync(ct))
         await using (var cmd = Sql.Command(connection, null, "UPDATE expiry_runs SET finished_us = @at WHERE id = @id")
             .With("@at", CanonicalEncoding.ToUnixMicroseconds(report.FinishedAt.Value)).With("@id", report.Id))
