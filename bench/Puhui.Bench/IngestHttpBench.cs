@@ -93,7 +93,7 @@ internal static class IngestHttpBench
         await using var store = await LedgerStore.OpenAsync(setting);
         var url = $"http://127.0.0.1:{FreePort()}";
         // Request logging off: the benchmark measures the platform, not the console.
-        await using var app = PuhuiHost.Build(store, ["--Logging:LogLevel:Default=Warning"], url, new PuhuiHostOptions(TimeProvider.System, IngestWorld.Master, Policy: policy));
+        await using var app = PuhuiHost.Build(store, ["--Logging:LogLevel:Default=Warning"], url, new PuhuiHostOptions(TimeProvider.System, IngestWorld.Master, Policy: policy, ExpiryJob: false));
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         // One attempt: a retried batch would hide a failure inside the figures.

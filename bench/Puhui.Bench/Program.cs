@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "ingest" => await IngestBench.RunAsync(args[1..]),
     "ingest-http" => await IngestHttpBench.RunAsync(args[1..]),
     "redeem" => await RedeemBench.RunAsync(args[1..]),
+    "expiry" => await ExpiryBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,5 +20,6 @@ static int Usage()
     Console.Error.WriteLine("  ingest [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--cluster N] [--profile]");
     Console.Error.WriteLine("  ingest-http [--store sqlite|postgres] [--records N] [--persons N] [--batch N] [--concurrency N] [--profile]");
     Console.Error.WriteLine("  redeem [--store sqlite|postgres] [--redemptions N] [--clients N] [--persons N] [--lots N] [--profile]");
+    Console.Error.WriteLine("  expiry [--store sqlite|postgres] [--lots N]");
     return 2;
 }

@@ -74,6 +74,32 @@ public sealed partial class LedgerStore
     }
 
     /// <summary>
+    /// Appends a group like <see cref="AppendAsync(IReadOnlyList{Transaction}, CancellationToken)"/> and, in the same
+    /// database transaction, lets <paramref name="completion"/> write its own rows knowing how each transaction fared
+    /// (its <see cref="IAppendUnit.PrepareAsync"/> is not called: the group is given).
+    /// </summary>
+    internal async Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<Transaction> group, IAppendUnit completion, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(completion);
+        if (group.Count > AppendGroupMax) throw new ArgumentOutOfRangeException(nameof(group), group.Count, $"At most {AppendGroupMax} transactions are appended at once.");
+        var prepared = Prepare(group);
+        using var writer = await _dialect.EnterWriterAsync(ct);
+        try
+        {
+            return await TryAppendAsync(prepared, completion, lookUpKeys: false, ct) ?? (await TryAppendAsync(prepared, completion, lookUpKeys: true, ct))!;
+        }
+        catch
+        {
+            _cache.Clear();
+            throw;
+        }
+    }
+
+    /// <summary>Accounts and lots whose traits one store keeps at most, each; see <see cref="LoadReferencesAsync"/>.</summary>
+    internal const int ReferenceCacheMax = 100_000;
+
+    /// <summary>
     /// Lets an <see cref="IAppendUnit"/> hand over the lots it found or created in the append's transaction, so the
     /// ledger need not read them again; a rolled-back unit clears them with the rest of the lot cache.
     /// </summary>
@@ -276,6 +302,11 @@ public sealed partial class LedgerStore
     /// <summary>Caches the traits of every account, lot and batch the group names; they never change once created.</summary>
     private async Task LoadReferencesAsync(DbConnection connection, DbTransaction tx, Prepared[] group, CancellationToken ct)
     {
+        // Accounts and lots never change once created, but a long-lived writer (a clearing run over millions of lots)
+        // would otherwise keep every one it ever touched; past the limit the cache starts again, and this group's
+        // references are read below like any others.
+        if (_lots.Count > ReferenceCacheMax) _lots.Clear();
+        if (_accountTraits.Count > ReferenceCacheMax) _accountTraits.Clear();
         var accounts = new HashSet<long>();
         var lots = new HashSet<long>();
         var batches = new HashSet<long>();

@@ -17,6 +17,7 @@ internal static class PuhuiCommand
         yield return ServeCommand.Create();
         yield return MigrateCommand.Create();
         yield return AuditCommand.Create();
+        yield return ExpireCommand.Create();
         yield return DemoCommand.Create();
         yield return MethodologyCommand.Create();
     }

@@ -134,7 +134,7 @@ public static class BehaviourDemo
 
         var adminToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var app = PuhuiHost.Build(store, ["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0",
-            new PuhuiHostOptions(Time: clock, AdministratorToken: adminToken, RegistrationsPerMinute: RegistrationsPerMinute));
+            new PuhuiHostOptions(Time: clock, AdministratorToken: adminToken, RegistrationsPerMinute: RegistrationsPerMinute, ExpiryJob: false));
         await app.StartAsync(ct);
         try
         {

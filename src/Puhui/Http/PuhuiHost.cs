@@ -13,8 +13,10 @@ namespace Puhui.Host.Http;
 /// <param name="MasterKey">Seals operators' API key secrets at rest; by default loaded as <see cref="Storage.Access.MasterKey.Load"/> describes.</param>
 /// <param name="AdministratorToken">A bearer token registered for the administrator at start (from <c>PUHUI_ADMIN_TOKEN</c>).</param>
 /// <param name="RegistrationsPerMinute">Self-registrations one client address may make per minute; the demo, which registers its whole town from loopback, raises it.</param>
+/// <param name="ExpiryJob">Runs the daily expiry clearing (<see cref="Http.ExpiryJob"/>) at start and after every local midnight.</param>
+/// <param name="ExpiryJobPoll">The longest the expiry job sleeps between looks at <paramref name="Time"/>; by default a minute.</param>
 public sealed record PuhuiHostOptions(TimeProvider? Time = null, MasterKey? MasterKey = null, string? AdministratorToken = null, IngestionPolicy? Policy = null,
-    int RegistrationsPerMinute = RateLimits.RegistrationsPerMinuteDefault);
+    int RegistrationsPerMinute = RateLimits.RegistrationsPerMinuteDefault, bool ExpiryJob = true, TimeSpan? ExpiryJobPoll = null);
 
 /// <summary>Builds the HTTP host over an open store: the API under <c>/api/v1</c>, <c>/health</c> and the OpenAPI document.</summary>
 public static class PuhuiHost
@@ -45,6 +47,12 @@ public static class PuhuiHost
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
             builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
+        if (options.ExpiryJob)
+        {
+            builder.Services.AddHostedService(services => new ExpiryJob(store, time, policy, options.ExpiryJobPoll ?? ExpiryJob.PollDefault,
+                services.GetRequiredService<ILogger<ExpiryJob>>()));
+        }
+
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -130,7 +130,7 @@ public class LedgerPropertyTests
                 {
                     var asOf = LedgerWorld.Day0.AddDays(e.Day);
                     if (asOf > today) today = asOf;
-                    var report = await ExpiryClearing.RunAsync(w.Store, today, "prop", LedgerWorld.T0);
+                    var report = await ExpiryClearing.RunAsync(w.Store, today, "prop", new ManualClock(LedgerWorld.T0));
                     modelPoints -= report.PointsCleared;
                     break;
                 }

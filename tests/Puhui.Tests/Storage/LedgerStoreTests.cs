@@ -240,9 +240,9 @@ public class LedgerStoreTests
         await w.IssueAsync(w.Alice, w.Metro, 10, 100, "old", LedgerWorld.Day0, LedgerWorld.Day0.AddDays(30));
         await w.IssueAsync(w.Alice, w.Metro, 5, 50, "new", LedgerWorld.Day0.AddDays(1), LedgerWorld.Day0.AddDays(400));
 
-        var first = await ExpiryClearing.RunAsync(w.Store, LedgerWorld.Day0.AddDays(30), "job", LedgerWorld.T0);
-        Assert.Equal(new ExpiryReport(1, 10, 100, 0), first);
-        var again = await ExpiryClearing.RunAsync(w.Store, LedgerWorld.Day0.AddDays(30), "job", LedgerWorld.T0);
+        var first = await ExpiryClearing.RunAsync(w.Store, LedgerWorld.Day0.AddDays(30), "job", new ManualClock(LedgerWorld.T0));
+        Assert.Equal((1L, 10L, 100L, 0L), (first.LotsCleared, first.PointsCleared, first.GramsCleared, first.LotsSkipped));
+        var again = await ExpiryClearing.RunAsync(w.Store, LedgerWorld.Day0.AddDays(30), "job", new ManualClock(LedgerWorld.T0));
         Assert.Equal(0, again.LotsCleared);
 
         Assert.Equal(5, (await w.Store.GetLotsAsync(w.Alice)).Single().Points.Value);
