@@ -171,7 +171,7 @@ internal static class MallDemo
     }
 
     private static Task<ExpiryReport> RunExpiryAsync(LedgerStore store, DateOnly asOf, SimulatedClock clock, CancellationToken ct)
-        => ExpiryClearing.RunAsync(store, asOf, "job:expiry", clock.GetUtcNow(), ct);
+        => ExpiryClearing.RunAsync(store, asOf, "job:expiry", clock, null, ct);
 
     private static void Add(Dictionary<long, (long, long, long)> expected, long person, long points, long grams, long donated)
     {
