@@ -59,7 +59,28 @@ public sealed class TemporaryPostgres : IAsyncDisposable
             + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
             + " " + Environment.GetEnvironmentVariable("PUHUI_PG_OPTIONS");
         await RunAsync(Path.Combine(binDir, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-o", options, "-w", "-t", "60", "start"], asPostgresUser ? "postgres" : null);
+        StartWatchdog(Environment.ProcessId, Path.Combine(binDir, "pg_ctl"), data, root, asPostgresUser);
         return new TemporaryPostgres(root, binDir, asPostgresUser, port);
+    }
+
+    /// <summary>
+    /// Stops the cluster and deletes it once the process that started it is gone, however it went: a test host that
+    /// is killed, or ends without running its exit handlers, must not leave servers behind. The watchdog runs in its
+    /// own session, so killing the host's process tree does not take it along; after a normal dispose it finds
+    /// nothing to stop.
+    /// </summary>
+    private static void StartWatchdog(int owner, string pgCtl, string data, string root, bool asPostgresUser)
+    {
+        var stop = (asPostgresUser ? "runuser -u postgres -- " : "") + $"'{pgCtl}' -D '{data}' -m immediate -w stop";
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {owner}; do sleep 2; done; {stop}; rm -rf '{root}'";
+        var info = new ProcessStartInfo("setsid", ["sh", "-c", script])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var watchdog = Process.Start(info);
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
