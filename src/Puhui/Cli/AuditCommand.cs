@@ -61,29 +61,27 @@ internal static class AuditCommand
     public static int Print(IngestionAuditReport report)
     {
         Console.WriteLine($"行为记录 / Behaviour records: {N(report.Records)}  接入签发 / Ingestion issuances: {N(report.IssuanceTransactions)}");
-        if (report.Passed)
-        {
-            Console.WriteLine("接入审计通过 / Ingestion audit passed");
-            return 0;
-        }
-
-        Console.WriteLine($"接入审计失败 / Ingestion audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
-        foreach (var p in report.Problems) Console.Error.WriteLine(p);
-        return 1;
+        return Verdict("接入审计", "Ingestion audit", report.Problems);
     }
 
     /// <summary>Prints the mall audit and returns its exit code.</summary>
     public static int Print(MallAuditReport report)
     {
         Console.WriteLine($"权益 / Offers: {N(report.Offers)}  兑换 / Redemptions: {N(report.Redemptions)}  取消 / Cancellations: {N(report.Cancellations)}");
-        if (report.Passed)
+        return Verdict("商城审计", "Mall audit", report.Problems);
+    }
+
+    /// <summary>One line a script can grep (e.g. "接入审计通过 / Ingestion audit passed"), the problems on stderr, and the exit code.</summary>
+    private static int Verdict(string zh, string en, IReadOnlyList<string> problems)
+    {
+        if (problems.Count == 0)
         {
-            Console.WriteLine("商城审计通过 / Mall audit passed");
+            Console.WriteLine($"{zh}通过 / {en} passed");
             return 0;
         }
 
-        Console.WriteLine($"商城审计失败 / Mall audit failed: {report.Problems.Count} problem(s); first: {report.Problems[0]}");
-        foreach (var p in report.Problems) Console.Error.WriteLine(p);
+        Console.WriteLine($"{zh}失败 / {en} failed: {problems.Count} problem(s); first: {problems[0]}");
+        foreach (var p in problems) Console.Error.WriteLine(p);
         return 1;
     }
 

@@ -185,22 +185,27 @@ public static partial class MallEndpoints
     private static async Task<Results<Ok<OfferDto>, ProblemHttpResult>> GetProviderOffer(long id, HttpContext http, AccessTokens tokens, LedgerStore store, OfferStore offers,
         CancellationToken ct)
     {
-        var (provider, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Provider, ct);
+        var (offer, problem) = await OwnOfferAsync(id, http, tokens, store, offers, ct);
         if (problem is not null) return problem;
+        return TypedResults.Ok(await new Names(store).OfferAsync(offer!, ct));
+    }
+
+    /// <summary>The offer <paramref name="id"/>, when the caller is staff of the provider that owns it; else the problem to answer with.</summary>
+    private static async Task<(Offer? Offer, ProblemHttpResult? Problem)> OwnOfferAsync(long id, HttpContext http, AccessTokens tokens, LedgerStore store, OfferStore offers,
+        CancellationToken ct)
+    {
+        var (provider, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Provider, ct);
+        if (problem is not null) return (null, problem);
         var offer = await offers.GetAsync(id, ct);
-        if (offer is null) return Problems.Of("offer-not-found", $"offer {id}");
-        if (offer.Provider != provider) return Problems.Of("not-yours", $"offer {id} belongs to another provider");
-        return TypedResults.Ok(await new Names(store).OfferAsync(offer, ct));
+        if (offer is null) return (null, Problems.Of("offer-not-found", $"offer {id}"));
+        return offer.Provider == provider ? (offer, null) : (null, Problems.Of("not-yours", $"offer {id} belongs to another provider"));
     }
 
     private static async Task<Results<Ok<OfferEventListDto>, ProblemHttpResult>> ListEvents(long id, HttpContext http, AccessTokens tokens, LedgerStore store, OfferStore offers,
         CancellationToken ct)
     {
-        var (provider, problem) = await Callers.StaffAsync(http, tokens, store, OrganisationRoles.Provider, ct);
+        var (_, problem) = await OwnOfferAsync(id, http, tokens, store, offers, ct);
         if (problem is not null) return problem;
-        var offer = await offers.GetAsync(id, ct);
-        if (offer is null) return Problems.Of("offer-not-found", $"offer {id}");
-        if (offer.Provider != provider) return Problems.Of("not-yours", $"offer {id} belongs to another provider");
         var events = await offers.GetEventsAsync(id, ct);
         return TypedResults.Ok(new OfferEventListDto(id, events.Select(e => new OfferEventDto(e.Revision, e.From.Code(), e.To.Code(), e.Actor, e.Comment, e.At)).ToList()));
     }
