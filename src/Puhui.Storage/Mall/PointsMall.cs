@@ -86,6 +86,9 @@ public sealed record RedemptionPage(IReadOnlyList<Redemption> Redemptions, long?
 public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, MallPolicy? policy = null)
 {
     public const int RequestKeyLengthMax = 64;
+
+    /// <summary>The retirement purpose of a sink donation (DESIGN §8: <c>Donation</c>), as its Redeem transaction's reference names it.</summary>
+    public const string RetirementPurposeDonation = "Donation";
     public const int PageMax = 200;
 
     private const string Select = "SELECT id, account_id, request_key, offer_id, provider_id, points, grams, sink_grams, tx_id, voucher_code, status, "
@@ -302,7 +305,9 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
             _grams = draws.Sum(d => d.Grams.Value);
             _gramsByBatch = draws.Where(d => d.Grams.Value > 0).GroupBy(d => d.Lot.Batch.Value).ToDictionary(g => g.Key, g => g.Sum(d => d.Grams.Value));
             _code = VoucherCodes.New();
-            var builder = new TransactionBuilder(TransactionKind.Redeem, RedeemKey(person, requestKey), now, actor) { Reference = $"offer:{offerId}" };
+            // A sink donation's retirement is recorded in the journal itself: its purpose and on whose behalf (NJ annex 2).
+            var reference = _offer.SinkBatch is null ? $"offer:{offerId}" : $"offer:{offerId} retirement:{RetirementPurposeDonation} beneficiary:{person}";
+            var builder = new TransactionBuilder(TransactionKind.Redeem, RedeemKey(person, requestKey), now, actor) { Reference = reference };
             foreach (var d in draws)
             {
                 builder.MovePoints(person, accounts.Redeemed, d.Points, d.Lot.Batch, fromLot: d.Lot.Id);

@@ -200,6 +200,8 @@ public sealed class PointsMallTests
         Assert.Equal(1_000, await w.BalanceAsync(retired, Asset.Co2, w.Forest));
         Assert.Equal(500, await w.BalanceAsync(w.Farm, Asset.Co2, w.Metro));
         Assert.Equal(MallRefusal.CancellationClosed, (await w.Mall.CancelAsync(w.Alice, result.Redemption.Id, "person:alice")).Refusal);
+        var tx = await w.Store.GetTransactionByKeyAsync($"redeem:{w.Alice}:tree-1");
+        Assert.Equal($"offer:{sapling.Id} retirement:Donation beneficiary:{w.Alice}", tx!.Transaction.Reference);
         Assert.True((await w.Store.AuditAsync()).Passed);
     }
 
