@@ -168,6 +168,27 @@ public sealed class PointsMallTests
 
     [Theory]
     [MemberData(nameof(TestStores.All), MemberType = typeof(TestStores))]
+    public async Task A_redemption_whose_grams_the_provider_moved_on_cannot_be_reversed_and_nothing_changes(StoreKind kind)
+    {
+        await using var w = await MallWorld.CreateAsync(kind);
+        await w.IssueAsync(w.Alice, w.Metro, 100, 1_000, MallWorld.Day0);
+        var offer = await w.OnSaleAsync(w.Cafe, MallWorld.Coffee(price: 100));
+        var r = (await w.Mall.RedeemAsync(w.Alice, offer.Id, "r1", "person:alice")).Redemption!;
+        // The café passes the reductions it received on (a transfer, as the holdings issue will allow).
+        var moved = await w.Store.AppendAsync(new TransactionBuilder(TransactionKind.Transfer, "test:transfer", MallWorld.T0, "staff:cafe")
+            .MoveGrams(w.Cafe, w.Farm, w.Metro, new Grams(600)).Build());
+        Assert.Equal(AppendStatus.Committed, moved.Status);
+        var before = await w.SnapshotAsync(w.Alice, offer.Id);
+
+        var result = await w.Mall.CancelAsync(w.Alice, r.Id, "person:alice");
+
+        Assert.Equal(MallRefusal.ReversalImpossible, result.Refusal);
+        Assert.Equal(before, await w.SnapshotAsync(w.Alice, offer.Id));
+        Assert.Equal(VoucherStatus.Issued, (await w.Mall.GetAsync(r.Id))!.Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStores.All), MemberType = typeof(TestStores))]
     public async Task A_voucher_past_its_validity_cannot_be_used(StoreKind kind)
     {
         await using var w = await MallWorld.CreateAsync(kind);
