@@ -61,11 +61,13 @@ public sealed class OfferStore(LedgerStore store, TimeProvider? time = null)
 {
     public const int CommentLengthMax = 1_000;
 
-    private const string Select = "SELECT id, provider_id, definition, sink_batch_id, status, stock_total, stock_left, revision, created_us, updated_us FROM offers";
+    /// <summary>The columns <see cref="Read(DbDataReader, int)"/> reads, in its order.</summary>
+    private static readonly string[] ColumnNames = ["id", "provider_id", "definition", "sink_batch_id", "status", "stock_total", "stock_left", "revision", "created_us", "updated_us"];
+
+    private static readonly string Select = $"SELECT {string.Join(", ", ColumnNames)} FROM offers";
 
     /// <summary>The columns <see cref="Read(DbDataReader, int)"/> reads, qualified by a table alias.</summary>
-    internal static string Columns(string alias) => string.Join(", ",
-        new[] { "id", "provider_id", "definition", "sink_batch_id", "status", "stock_total", "stock_left", "revision", "created_us", "updated_us" }.Select(c => $"{alias}.{c}"));
+    internal static string Columns(string alias) => string.Join(", ", ColumnNames.Select(c => $"{alias}.{c}"));
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 

@@ -238,6 +238,15 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
         if (rows != expectedRows) throw new InvalidOperationException($"Expected {expectedRows} row(s) changed, not {rows}: {sql}");
     }
 
+    /// <summary>
+    /// A redemption's request key, the person's standing redemptions of the offer and the offer itself, in one statement;
+    /// the outer join keeps the row when the offer does not exist.
+    /// </summary>
+    private static readonly string StateSql =
+        "SELECT (SELECT id FROM redemptions WHERE account_id = @a AND request_key = @key), "
+        + "(SELECT COUNT(*) FROM redemptions WHERE offer_id = @o AND account_id = @a AND status <> @cancelled), "
+        + OfferStore.Columns("o") + " FROM (SELECT 1 AS one) AS x LEFT JOIN offers o ON o.id = @o";
+
     /// <summary>A redemption, decided and written under the write lock in the append's transaction.</summary>
     private sealed class RedeemUnit(PointsMall mall, AccountId person, long offerId, string requestKey, string actor, DateTimeOffset now, HonourAccounts accounts)
         : LedgerStore.IAppendUnit
@@ -255,10 +264,7 @@ public sealed class PointsMall(LedgerStore store, TimeProvider? time = null, Mal
             // One round trip for the request key, the offer and the person's standing redemptions of it.
             long? earlierId;
             long held;
-            await using (var cmd = Sql.Command(connection, tx,
-                "SELECT (SELECT id FROM redemptions WHERE account_id = @a AND request_key = @key), "
-                + "(SELECT COUNT(*) FROM redemptions WHERE offer_id = @o AND account_id = @a AND status <> @cancelled), "
-                + OfferStore.Columns("o") + " FROM (SELECT 1 AS one) AS x LEFT JOIN offers o ON o.id = @o")
+            await using (var cmd = Sql.Command(connection, tx, StateSql)
                 .With("@a", person.Value).With("@key", requestKey).With("@o", offerId).With("@cancelled", (int)VoucherStatus.Cancelled))
             await using (var r = await cmd.ExecuteReaderAsync(ct))
             {

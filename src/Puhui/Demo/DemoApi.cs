@@ -28,9 +28,7 @@ public sealed class DemoApi(HttpClient http)
     /// </summary>
     public async Task<(T? Value, string? Problem)> TryPostAsync<T>(string path, string? token, object body, CancellationToken ct) where T : class
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        using var request = Request(HttpMethod.Post, path, token, body);
         using var response = await http.SendAsync(request, ct);
         if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<T>(Json, ct), null);
         var text = await response.Content.ReadAsStringAsync(ct);
@@ -45,9 +43,7 @@ public sealed class DemoApi(HttpClient http)
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        using var request = Request(method, path, token, body);
         using var response = await http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
         {
@@ -57,5 +53,13 @@ public sealed class DemoApi(HttpClient http)
 
         return await response.Content.ReadFromJsonAsync<T>(Json, ct)
             ?? throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode} with an empty body.");
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, string? token, object? body)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        return request;
     }
 }
