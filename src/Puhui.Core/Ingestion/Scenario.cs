@@ -4,56 +4,43 @@ using Puhui.Methodologies;
 
 namespace Puhui.Ingestion;
 
-/// <summary>Where a scenario stands. Only <see cref="Running"/> scenarios ingest (JS 19–22).</summary>
+/// <summary>
+/// Where a scenario stands: the state of its application in the governance workflow
+/// (<c>Puhui.Governance.Workflows.Scenario</c>), mirrored on the scenario so that ingestion reads it with the
+/// scenario. Only <see cref="Running"/> scenarios ingest (JS 19–22).
+/// </summary>
 public enum ScenarioStatus : byte
 {
-    /// <summary>Registered by its operator, waiting for the administrator's decision.</summary>
+    /// <summary>Applied for by its operator; waiting to be accepted for review.</summary>
     Applied = 1,
 
     Running = 2,
 
-    /// <summary>Stopped for rectification; it may run again.</summary>
+    /// <summary>Stopped for rectification by a deadline; it may run again (JS 22).</summary>
     Suspended = 3,
 
     /// <summary>Ended for good (JS 22).</summary>
     Terminated = 4,
 
-    /// <summary>Not approved; final.</summary>
+    /// <summary>Not approved in review; final.</summary>
     Refused = 5,
+
+    /// <summary>Under review by the operating body, within 10 working days of receipt (JS 19).</summary>
+    Review = 6,
+
+    /// <summary>Passed review and reported to the administrator for filing (JS 20).</summary>
+    Filing = 7,
+
+    /// <summary>Filed; waiting to be connected and started.</summary>
+    Filed = 8,
+
+    /// <summary>The operator retracted its application; final.</summary>
+    Retracted = 9,
 }
 
-/// <summary>A decision an administrator takes on a scenario.</summary>
-public enum ScenarioDecision : byte
+public static class ScenarioStatuses
 {
-    /// <summary>Applied or suspended → running.</summary>
-    Approve = 1,
-
-    /// <summary>Applied → refused.</summary>
-    Refuse = 2,
-
-    /// <summary>Running → suspended.</summary>
-    Suspend = 3,
-
-    /// <summary>Applied, running or suspended → terminated.</summary>
-    Terminate = 4,
-}
-
-/// <summary>
-/// The direct decisions on a scenario, as one table. The governance workflow (review deadlines, experts) will
-/// drive the same transitions.
-/// </summary>
-public static class ScenarioLifecycle
-{
-    /// <summary>The status a decision leads to from <paramref name="from"/>, or null when it is not allowed there.</summary>
-    public static ScenarioStatus? Apply(ScenarioStatus from, ScenarioDecision decision) => (from, decision) switch
-    {
-        (ScenarioStatus.Applied or ScenarioStatus.Suspended, ScenarioDecision.Approve) => ScenarioStatus.Running,
-        (ScenarioStatus.Applied, ScenarioDecision.Refuse) => ScenarioStatus.Refused,
-        (ScenarioStatus.Running, ScenarioDecision.Suspend) => ScenarioStatus.Suspended,
-        (ScenarioStatus.Applied or ScenarioStatus.Running or ScenarioStatus.Suspended, ScenarioDecision.Terminate) => ScenarioStatus.Terminated,
-        _ => null,
-    };
-
+    /// <summary>The workflow state's code, which the API shows.</summary>
     public static string Code(this ScenarioStatus status) => status switch
     {
         ScenarioStatus.Applied => "applied",
@@ -61,8 +48,18 @@ public static class ScenarioLifecycle
         ScenarioStatus.Suspended => "suspended",
         ScenarioStatus.Terminated => "terminated",
         ScenarioStatus.Refused => "refused",
+        ScenarioStatus.Review => "review",
+        ScenarioStatus.Filing => "filing",
+        ScenarioStatus.Filed => "filed",
+        ScenarioStatus.Retracted => "retracted",
         _ => "unknown",
     };
+
+    /// <summary>The status for a workflow state's code, or null for a code that is no scenario status.</summary>
+    public static ScenarioStatus? Parse(string code) => Enum.GetValues<ScenarioStatus>().Cast<ScenarioStatus?>().FirstOrDefault(s => s!.Value.Code() == code);
+
+    /// <summary>Whether the scenario is closed for good: no consent or record can ever be taken for it.</summary>
+    public static bool IsClosed(this ScenarioStatus status) => status is ScenarioStatus.Terminated or ScenarioStatus.Refused or ScenarioStatus.Retracted;
 }
 
 /// <summary>A bound tighter than the methodology's, which the scenario's operator declares for its own data.</summary>

@@ -69,6 +69,8 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
 
     public LedgerStore Ledger => store;
 
+    public TimeProvider Time => time;
+
     /// <summary>Registers the effects of one workflow kind; called once per kind when the host is built.</summary>
     public void Register(string kind, IApplicationEffects effects) => _effects[kind] = effects;
 

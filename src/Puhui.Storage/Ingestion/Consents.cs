@@ -71,7 +71,7 @@ public sealed class Consents(LedgerStore store, TimeProvider time)
             (scenarioId, operatorId, status) = (r.GetInt64(0), r.GetInt64(1), (ScenarioStatus)r.GetInt64(2));
         }
 
-        if (status is ScenarioStatus.Terminated or ScenarioStatus.Refused) return new GrantResult(GrantOutcome.ScenarioClosed, null);
+        if (status.IsClosed()) return new GrantResult(GrantOutcome.ScenarioClosed, null);
 
         // A write that changes nothing: it proves the binding exists and locks its row, so that concurrent grants of
         // the same person at the same operator queue here and the second sees the first's consent, and an unbind

@@ -45,32 +45,24 @@ public enum ScenarioRegistrationStatus
 
 public sealed record ScenarioRegistration(ScenarioRegistrationStatus Status, Scenario? Scenario, string? Problem);
 
-public enum ScenarioDecisionStatus
-{
-    Decided,
-    NotFound,
-
-    /// <summary>The decision is not allowed from the scenario's current status.</summary>
-    NotAllowed,
-}
-
-public sealed record ScenarioDecisionResult(ScenarioDecisionStatus Status, Scenario? Scenario, string? Problem);
-
 /// <summary>
-/// Scenarios (减排场景): registered by operators, decided by an administrator, read by ingestion. A scenario's
-/// definition never changes once registered; its status does, and every change is recorded with its actor.
+/// Scenarios (减排场景): applied for by operators through the governance workflow, which moves their status
+/// (<see cref="Storage.Governance.ScenarioApplications"/>); read by ingestion. A scenario's definition never changes
+/// once applied for; its status does, and every change is recorded with its actor.
 /// </summary>
 public sealed class ScenarioStore(LedgerStore store, TimeProvider? time = null)
 {
-    public const int CommentLengthMax = 1_000;
-
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly MethodologyStore _methodologies = new(store.Dialect, time);
 
     // Compiled rules per scenario id: definitions are immutable, so an entry never goes stale.
     private readonly ConcurrentDictionary<long, ScenarioRules> _rules = new();
 
-    public async Task<ScenarioRegistration> RegisterAsync(AccountId operatorAccount, ScenarioDefinition definition, CancellationToken ct = default)
+    /// <summary>
+    /// Checks a definition an operator applies with: the account is an operator, the methodology version is in the
+    /// store and filed (not revised or withdrawn), and the rules compile. Registered means valid here; the scenario
+    /// is stored by its governance application (<see cref="InsertWithinAsync"/>).
+    /// </summary>
+    public async Task<ScenarioRegistration> CheckAsync(AccountId operatorAccount, ScenarioDefinition definition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
         var account = await store.FindAccountAsync(operatorAccount, ct);
@@ -85,6 +77,9 @@ public sealed class ScenarioStore(LedgerStore store, TimeProvider? time = null)
             var stored = await _methodologies.GetAsync(definition.MethodologyId!, definition.MethodologyVersion, ct);
             if (stored is null)
                 return new(ScenarioRegistrationStatus.UnknownMethodology, null, $"methodology {definition.MethodologyId} {definition.MethodologyVersion} is not in the store");
+            if (stored.Standing != MethodologyStanding.Filed)
+                return new(ScenarioRegistrationStatus.UnknownMethodology, null,
+                    $"methodology {definition.MethodologyId} {definition.MethodologyVersion} is {StoredMethodology.Code(stored.Standing)}; apply with a filed version");
             methodology = stored.Load();
         }
         else if (!string.IsNullOrEmpty(definition.MethodologyVersion))
@@ -102,63 +97,56 @@ public sealed class ScenarioStore(LedgerStore store, TimeProvider? time = null)
             return new(ScenarioRegistrationStatus.Invalid, null, "pointsRule: " + e.Message);
         }
 
-        var now = CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow());
-        await using var connection = await store.Dialect.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (methodology is not null)
-            await MethodologyStore.MarkUsedAsync(connection, tx, methodology.Id, methodology.Version, now, ct);
-        await using (var insert = Sql.Command(connection, tx,
-            "INSERT INTO scenarios (code, operator_id, methodology_id, methodology_version, definition, status, revision, created_us, updated_us) "
-            + "VALUES (@code, @op, @mid, @mver, @def, @status, 0, @now, @now) ON CONFLICT (code) DO NOTHING")
-            .With("@code", definition.Code).With("@op", operatorAccount.Value).With("@mid", definition.MethodologyId ?? "")
-            .With("@mver", definition.MethodologyVersion ?? "").With("@def", JsonSerializer.Serialize(definition, ScenarioJson.Default.ScenarioDefinition))
-            .With("@status", (int)ScenarioStatus.Applied).With("@now", now))
-        {
-            if (await insert.ExecuteNonQueryAsync(ct) == 0)
-                return new(ScenarioRegistrationStatus.CodeTaken, null, $"scenario code {definition.Code} is taken");
-        }
-
-        await tx.CommitAsync(ct);
-        return new(ScenarioRegistrationStatus.Registered, await GetAsync(definition.Code, ct), null);
+        if (await GetAsync(definition.Code, ct) is not null) return new(ScenarioRegistrationStatus.CodeTaken, null, $"scenario code {definition.Code} is taken");
+        return new(ScenarioRegistrationStatus.Registered, null, null);
     }
 
-    /// <summary>Takes an administrator's decision on a scenario and records it with its actor and comment.</summary>
-    public async Task<ScenarioDecisionResult> DecideAsync(string code, ScenarioDecision decision, string actor, string comment, CancellationToken ct = default)
+    /// <summary>
+    /// Stores a checked scenario, status applied, inside its application's transaction; false when the code was
+    /// taken meanwhile. Freezes the methodology version it names.
+    /// </summary>
+    public static async Task<bool> InsertWithinAsync(DbConnection connection, DbTransaction tx, AccountId operatorAccount, ScenarioDefinition definition, long applicationId,
+        long atMicroseconds, CancellationToken ct)
     {
-        ArgumentException.ThrowIfNullOrEmpty(actor);
-        comment ??= "";
-        if (comment.Length > CommentLengthMax) throw new ArgumentException($"A comment is at most {CommentLengthMax} characters.", nameof(comment));
-        for (var attempt = 0; ; attempt++)
+        ArgumentNullException.ThrowIfNull(definition);
+        await using var insert = Sql.Command(connection, tx,
+            "INSERT INTO scenarios (code, operator_id, methodology_id, methodology_version, definition, status, revision, created_us, updated_us, application_id) "
+            + "VALUES (@code, @op, @mid, @mver, @def, @status, 0, @now, @now, @app) ON CONFLICT (code) DO NOTHING")
+            .With("@code", definition.Code).With("@op", operatorAccount.Value).With("@mid", definition.MethodologyId ?? "")
+            .With("@mver", definition.MethodologyVersion ?? "").With("@def", JsonSerializer.Serialize(definition, ScenarioJson.Default.ScenarioDefinition))
+            .With("@status", (int)ScenarioStatus.Applied).With("@now", atMicroseconds).With("@app", applicationId);
+        if (await insert.ExecuteNonQueryAsync(ct) == 0) return false;
+        if (definition.HasMethodology)
+            await MethodologyStore.MarkUsedAsync(connection, tx, definition.MethodologyId!, definition.MethodologyVersion!, atMicroseconds, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Moves the scenario of an application to <paramref name="to"/> inside the application's step, and records the
+    /// change with its actor. False when no scenario belongs to the application.
+    /// </summary>
+    public static async Task<bool> SetStatusWithinAsync(DbConnection connection, DbTransaction tx, long applicationId, ScenarioStatus to, string actor, string comment,
+        long atMicroseconds, CancellationToken ct)
+    {
+        long id;
+        ScenarioStatus from;
+        int revision;
+        await using (var read = Sql.Command(connection, tx, "SELECT id, status, revision FROM scenarios WHERE application_id = @app").With("@app", applicationId))
+        await using (var r = await read.ExecuteReaderAsync(ct))
         {
-            var current = await GetAsync(code, ct);
-            if (current is null) return new(ScenarioDecisionStatus.NotFound, null, $"scenario {code} does not exist");
-            if (ScenarioLifecycle.Apply(current.Status, decision) is not { } next)
-                return new(ScenarioDecisionStatus.NotAllowed, current, $"a {current.Status.Code()} scenario cannot be given the decision {decision.ToString().ToLowerInvariant()}");
-
-            var now = CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow());
-            await using var connection = await store.Dialect.OpenAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            // Compare-and-set on the revision: two administrators deciding at once cannot both move the same status.
-            await using (var update = Sql.Command(connection, tx,
-                "UPDATE scenarios SET status = @to, revision = revision + 1, updated_us = @now WHERE id = @id AND revision = @rev")
-                .With("@to", (int)next).With("@now", now).With("@id", current.Id).With("@rev", current.Revision))
-            {
-                if (await update.ExecuteNonQueryAsync(ct) == 0)
-                {
-                    await tx.RollbackAsync(ct);
-                    if (attempt < 8) continue;
-                    throw new InvalidOperationException($"Scenario {code} keeps changing under concurrent decisions.");
-                }
-            }
-
-            await using (var record = Sql.Command(connection, tx,
-                "INSERT INTO scenario_decisions (scenario_id, revision, from_status, to_status, actor, comment, at_us) VALUES (@id, @rev, @from, @to, @actor, @comment, @now)")
-                .With("@id", current.Id).With("@rev", current.Revision + 1).With("@from", (int)current.Status).With("@to", (int)next)
-                .With("@actor", actor).With("@comment", comment).With("@now", now))
-                await record.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
-            return new(ScenarioDecisionStatus.Decided, await GetAsync(code, ct), null);
+            if (!await r.ReadAsync(ct)) return false;
+            (id, from, revision) = (r.GetInt64(0), (ScenarioStatus)r.GetInt64(1), (int)r.GetInt64(2));
         }
+
+        if (from == to) return true;
+        await using (var update = Sql.Command(connection, tx, "UPDATE scenarios SET status = @to, revision = revision + 1, updated_us = @now WHERE id = @id")
+            .With("@to", (int)to).With("@now", atMicroseconds).With("@id", id))
+            await update.ExecuteNonQueryAsync(ct);
+        await using (var record = Sql.Command(connection, tx,
+            "INSERT INTO scenario_decisions (scenario_id, revision, from_status, to_status, actor, comment, at_us) VALUES (@id, @rev, @from, @to, @actor, @comment, @now)")
+            .With("@id", id).With("@rev", revision + 1).With("@from", (int)from).With("@to", (int)to).With("@actor", actor).With("@comment", comment).With("@now", atMicroseconds))
+            await record.ExecuteNonQueryAsync(ct);
+        return true;
     }
 
     public async Task<Scenario?> GetAsync(string code, CancellationToken ct = default)

@@ -29,10 +29,32 @@ public sealed record Registration(RegistrationStatus Status, string? Methodology
     public bool Succeeded => Status is RegistrationStatus.Stored or RegistrationStatus.Unchanged or RegistrationStatus.Replaced;
 }
 
-/// <summary>A methodology version as the store holds it.</summary>
-public sealed record StoredMethodology(string MethodologyId, string Version, string ContentHash, string Content, MethodologyClass Class, MethodologyKind Kind,
-    string TitleZh, string TitleEn, DateTimeOffset StoredAt, DateTimeOffset? FirstUsedAt)
+/// <summary>Where a stored methodology version stands.</summary>
+public enum MethodologyStanding : byte
 {
+    /// <summary>Filed and published: new scenarios and projects may use it.</summary>
+    Filed = 1,
+
+    /// <summary>A newer version of the methodology is filed; what used this one keeps using it.</summary>
+    Revised = 2,
+
+    /// <summary>Withdrawn by the administrator: nothing new may use it; what used it stands.</summary>
+    Withdrawn = 3,
+}
+
+/// <summary>A methodology version as the store holds it.</summary>
+/// <param name="ApplicationId">The governance application that filed it; null for a version imported by the administrator.</param>
+public sealed record StoredMethodology(string MethodologyId, string Version, string ContentHash, string Content, MethodologyClass Class, MethodologyKind Kind,
+    string TitleZh, string TitleEn, DateTimeOffset StoredAt, DateTimeOffset? FirstUsedAt, MethodologyStanding Standing = MethodologyStanding.Filed, long? ApplicationId = null)
+{
+    public static string Code(MethodologyStanding standing) => standing switch
+    {
+        MethodologyStanding.Filed => "filed",
+        MethodologyStanding.Revised => "revised",
+        MethodologyStanding.Withdrawn => "withdrawn",
+        _ => "unknown",
+    };
+
     /// <summary>Loads the stored text; the hash it carries is checked against the stored one.</summary>
     public Methodology Load()
     {
@@ -52,8 +74,8 @@ public sealed class MethodologyStore(SqlDialect dialect, TimeProvider? time = nu
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>Checks a methodology text (it must load and pass every test vector) and stores its version.</summary>
-    public async Task<Registration> RegisterAsync(string text, CancellationToken ct = default)
+    /// <summary>Loads a methodology text and runs its test vectors: the methodology, or why it is not valid.</summary>
+    public static (Methodology? Methodology, string? Problem) Check(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         Methodology methodology;
@@ -63,12 +85,22 @@ public sealed class MethodologyStore(SqlDialect dialect, TimeProvider? time = nu
         }
         catch (MethodologyException e)
         {
-            return new Registration(RegistrationStatus.Invalid, null, null, null, e.Message);
+            return (null, e.Message);
         }
 
         var failed = methodology.RunTestVectors().FirstOrDefault(r => !r.Passed);
-        if (failed is not null)
-            return new Registration(RegistrationStatus.Invalid, methodology.Id, methodology.Version, methodology.ContentHash, $"test vector '{failed.Vector.Name}' fails: {failed.Problem ?? failed.Actual}");
+        return failed is null ? (methodology, null) : (methodology, $"test vector '{failed.Vector.Name}' fails: {failed.Problem ?? failed.Actual}");
+    }
+
+    /// <summary>
+    /// Checks a methodology text (it must load and pass every test vector) and stores its version as filed: the
+    /// administrator's import of the platform's shipped library. Applications file theirs through the governance workflow.
+    /// </summary>
+    public async Task<Registration> RegisterAsync(string text, CancellationToken ct = default)
+    {
+        var (checkedMethodology, problem) = Check(text);
+        if (problem is not null || checkedMethodology is not { } methodology)
+            return new Registration(RegistrationStatus.Invalid, checkedMethodology?.Id, checkedMethodology?.Version, checkedMethodology?.ContentHash, problem);
 
         var content = MethodologyLoader.Canonical(text);
         await using var connection = await dialect.OpenAsync(ct);
@@ -122,6 +154,38 @@ public sealed class MethodologyStore(SqlDialect dialect, TimeProvider? time = nu
         return new Registration(status, methodology.Id, methodology.Version, methodology.ContentHash, null);
     }
 
+    /// <summary>
+    /// Stores a version filed by a governance application, inside the application's transaction, and marks the
+    /// methodology's earlier filed versions revised. False when the store already holds that version.
+    /// </summary>
+    public static async Task<bool> FileWithinAsync(DbConnection connection, DbTransaction tx, Methodology methodology, string text, long applicationId, long atMicroseconds,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(methodology);
+        if (await FindAsync(connection, tx, methodology.Id, methodology.Version, ct) is not null) return false;
+        await using (var insert = Sql.Command(connection, tx, """
+            INSERT INTO methodology_versions (methodology_id, version, content_hash, content, class, kind, title_zh, title_en, stored_us, first_used_us, status, application_id)
+            VALUES (@id, @version, @hash, @content, @class, @kind, @zh, @en, @at, NULL, @status, @app)
+            """)
+            .With("@id", methodology.Id).With("@version", methodology.Version).With("@hash", methodology.ContentHash).With("@content", MethodologyLoader.Canonical(text))
+            .With("@class", (int)methodology.Class).With("@kind", (int)methodology.Kind).With("@zh", methodology.Title.Zh).With("@en", methodology.Title.En)
+            .With("@at", atMicroseconds).With("@status", (int)MethodologyStanding.Filed).With("@app", applicationId))
+            await insert.ExecuteNonQueryAsync(ct);
+        await using var revise = Sql.Command(connection, tx,
+            "UPDATE methodology_versions SET status = @revised WHERE methodology_id = @id AND version <> @version AND status = @filed")
+            .With("@revised", (int)MethodologyStanding.Revised).With("@id", methodology.Id).With("@version", methodology.Version).With("@filed", (int)MethodologyStanding.Filed);
+        await revise.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
+    /// <summary>Sets a stored version's standing inside a governance step's transaction; false when the store does not hold it.</summary>
+    public static async Task<bool> SetStandingWithinAsync(DbConnection connection, DbTransaction tx, string methodologyId, string version, MethodologyStanding standing, CancellationToken ct)
+    {
+        await using var update = Sql.Command(connection, tx, "UPDATE methodology_versions SET status = @status WHERE methodology_id = @id AND version = @version")
+            .With("@status", (int)standing).With("@id", methodologyId).With("@version", version);
+        return await update.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task<StoredMethodology?> GetAsync(string methodologyId, string version, CancellationToken ct = default)
     {
         await using var connection = await dialect.OpenAsync(ct);
@@ -151,7 +215,7 @@ public sealed class MethodologyStore(SqlDialect dialect, TimeProvider? time = nu
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    private const string Select = "SELECT methodology_id, version, content_hash, content, class, kind, title_zh, title_en, stored_us, first_used_us FROM methodology_versions";
+    private const string Select = "SELECT methodology_id, version, content_hash, content, class, kind, title_zh, title_en, stored_us, first_used_us, status, application_id FROM methodology_versions";
 
     private static async Task<StoredMethodology?> FindAsync(DbConnection connection, DbTransaction? tx, string methodologyId, string version, CancellationToken ct)
     {
@@ -162,7 +226,8 @@ public sealed class MethodologyStore(SqlDialect dialect, TimeProvider? time = nu
 
     private static StoredMethodology Read(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
         (MethodologyClass)r.GetInt32(4), (MethodologyKind)r.GetInt32(5), r.GetString(6), r.GetString(7),
-        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(8)), r.IsDBNull(9) ? null : CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(9)));
+        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(8)), r.IsDBNull(9) ? null : CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(9)),
+        (MethodologyStanding)r.GetInt64(10), r.IsDBNull(11) ? null : r.GetInt64(11));
 
     private long Now() => CanonicalEncoding.ToUnixMicroseconds(_time.GetUtcNow());
 }
