@@ -17,12 +17,19 @@ public enum PrincipalRole : byte
 
     /// <summary>The administrator (主管部门): acts for no account.</summary>
     Administrator = 3,
+
+    /// <summary>An expert of the pool (专家库), acting for themselves: names the expert, acts for no account.</summary>
+    Expert = 4,
+
+    /// <summary>Staff of the platform operator (运营机构), the body that runs the platform, accepts and reviews applications; acts for no account.</summary>
+    PlatformOperator = 5,
 }
 
 /// <summary>Who presented a token.</summary>
-/// <param name="Account">The account the bearer acts for; null for administrators.</param>
+/// <param name="Account">The account the bearer acts for; null for administrators, experts and the platform operator's staff.</param>
 /// <param name="Label">What the token was issued for, for audit trails; never a secret.</param>
-public sealed record Principal(PrincipalRole Role, AccountId? Account, string Label);
+/// <param name="ExpertId">The expert an <see cref="PrincipalRole.Expert"/> token acts as; null for every other role.</param>
+public sealed record Principal(PrincipalRole Role, AccountId? Account, string Label, long? ExpertId = null);
 
 /// <summary>
 /// Bearer tokens of people and staff. A token is <c>pht_</c> and 32 random bytes in base64url, shown once when
@@ -50,18 +57,27 @@ public sealed class AccessTokens(LedgerStore store, TimeProvider time)
 
     /// <summary>
     /// Issues a new token for <paramref name="account"/> in <paramref name="role"/>: a person's for a person
-    /// account, staff's for an organisation, an administrator's for no account. Returns the token; only its hash
-    /// is stored, so it cannot be shown again.
+    /// account, staff's for an organisation, an administrator's or the platform operator's staff's for no account.
+    /// Returns the token; only its hash is stored, so it cannot be shown again. An expert's token names the expert:
+    /// use the overload with an expert id.
     /// </summary>
-    public async Task<string> IssueAsync(PrincipalRole role, AccountId? account, string label, CancellationToken ct)
+    public Task<string> IssueAsync(PrincipalRole role, AccountId? account, string label, CancellationToken ct) => IssueAsync(role, account, null, label, ct);
+
+    /// <summary>
+    /// Issues a new token as <see cref="IssueAsync(PrincipalRole, AccountId?, string, CancellationToken)"/> does;
+    /// an <see cref="PrincipalRole.Expert"/> token names an existing expert in <paramref name="expertId"/> and
+    /// acts for no account, and no other role names an expert.
+    /// </summary>
+    public async Task<string> IssueAsync(PrincipalRole role, AccountId? account, long? expertId, string label, CancellationToken ct)
     {
         CheckLabel(label);
         await CheckAccountAsync(role, account, ct);
+        await CheckExpertAsync(role, expertId, ct);
         var token = TokenPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
         await using var connection = await store.Dialect.OpenAsync(ct);
         await using var cmd = Sql.Command(connection, null,
-            "INSERT INTO access_tokens (token_hash, account_id, role, label, created_us) VALUES (@h, @a, @r, @l, @at)")
-            .With("@h", Hash(token)).With("@a", account?.Value ?? 0L).With("@r", (long)role).With("@l", label).With("@at", Now());
+            "INSERT INTO access_tokens (token_hash, account_id, role, label, created_us, expert_id) VALUES (@h, @a, @r, @l, @at, @e)")
+            .With("@h", Hash(token)).With("@a", account?.Value ?? 0L).With("@r", (long)role).With("@l", label).With("@at", Now()).With("@e", expertId ?? 0L);
         await cmd.ExecuteNonQueryAsync(ct);
         return token;
     }
@@ -77,12 +93,13 @@ public sealed class AccessTokens(LedgerStore store, TimeProvider time)
 
         var generation = _cache.Generation;
         await using var connection = await store.Dialect.OpenAsync(ct);
-        await using var cmd = Sql.Command(connection, null, "SELECT account_id, role, label FROM access_tokens WHERE token_hash = @h AND revoked_us IS NULL")
+        await using var cmd = Sql.Command(connection, null, "SELECT account_id, role, label, expert_id FROM access_tokens WHERE token_hash = @h AND revoked_us IS NULL")
             .With("@h", hash);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         var accountId = r.GetInt64(0);
-        var principal = new Principal((PrincipalRole)r.GetInt64(1), accountId == 0 ? null : new AccountId(accountId), r.GetString(2));
+        var expertId = r.GetInt64(3);
+        var principal = new Principal((PrincipalRole)r.GetInt64(1), accountId == 0 ? null : new AccountId(accountId), r.GetString(2), expertId == 0 ? null : expertId);
         _cache.Set(cacheKey, principal, now + CacheLifetime, now, generation);
         return principal;
     }
@@ -130,9 +147,9 @@ public sealed class AccessTokens(LedgerStore store, TimeProvider time)
 
     private async Task CheckAccountAsync(PrincipalRole role, AccountId? account, CancellationToken ct)
     {
-        if (role == PrincipalRole.Administrator)
+        if (role is PrincipalRole.Administrator or PrincipalRole.Expert or PrincipalRole.PlatformOperator)
         {
-            if (account is not null) throw new ArgumentException("An administrator's token acts for no account.", nameof(account));
+            if (account is not null) throw new ArgumentException($"A {role} token acts for no account.", nameof(account));
             return;
         }
 
@@ -145,6 +162,21 @@ public sealed class AccessTokens(LedgerStore store, TimeProvider time)
         if (account is not { } id) throw new ArgumentException($"A {role} token acts for a {expected} account.", nameof(account));
         var found = await store.FindAccountAsync(id, ct) ?? throw new ArgumentException($"Account {id} does not exist.", nameof(account));
         if (found.Kind != expected) throw new ArgumentException($"A {role} token acts for a {expected} account; account {id} is a {found.Kind} account.", nameof(account));
+    }
+
+    private async Task CheckExpertAsync(PrincipalRole role, long? expertId, CancellationToken ct)
+    {
+        if (role != PrincipalRole.Expert)
+        {
+            if (expertId is not null) throw new ArgumentException($"A {role} token names no expert.", nameof(expertId));
+            return;
+        }
+
+        if (expertId is not { } id) throw new ArgumentException("An expert's token names the expert.", nameof(expertId));
+        await using var connection = await store.Dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null, "SELECT COUNT(*) FROM experts WHERE id = @id").With("@id", id);
+        if (Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            throw new ArgumentException($"Expert {id} does not exist.", nameof(expertId));
     }
 
     private static void CheckLabel(string label)

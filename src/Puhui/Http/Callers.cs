@@ -6,8 +6,9 @@ using Puhui.Storage.Ledger;
 namespace Puhui.Host.Http;
 
 /// <summary>
-/// Who is calling, from the bearer token of a person, an organisation's staff or an administrator. Each helper
-/// returns the caller's account or the problem to answer with (401 without a valid token, 403 with the wrong role).
+/// Who is calling, from the bearer token of a person, an organisation's staff, an administrator, the platform
+/// operator's staff or an expert. Each helper returns the caller's account (or actor) or the problem to answer
+/// with (401 without a valid token, 403 with the wrong role).
 /// </summary>
 internal static class Callers
 {
@@ -54,6 +55,26 @@ internal static class Callers
         return principal!.Role == PrincipalRole.Administrator
             ? ("admin:" + principal.Label, null)
             : ("", Problems.Of("forbidden", "this action is for the administrator (主管部门)"));
+    }
+
+    /// <summary>Staff of the platform operator (运营机构); the actor is <c>platform-operator:</c> and the token's label.</summary>
+    public static async Task<(string Actor, ProblemHttpResult? Problem)> PlatformOperatorAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return ("", problem);
+        return principal!.Role == PrincipalRole.PlatformOperator
+            ? ("platform-operator:" + principal.Label, null)
+            : ("", Problems.Of("forbidden", "this action is for the platform operator's staff (运营机构)"));
+    }
+
+    /// <summary>An expert of the pool, acting for themselves; the actor is <c>expert:</c> and the expert's id.</summary>
+    public static async Task<(long Expert, string Actor, ProblemHttpResult? Problem)> ExpertAsync(HttpContext http, AccessTokens tokens, CancellationToken ct)
+    {
+        var (principal, problem) = await AuthenticateAsync(http, tokens, ct);
+        if (problem is not null) return (0, "", problem);
+        return principal!.Role == PrincipalRole.Expert && principal.ExpertId is { } expert
+            ? (expert, "expert:" + expert.ToString(System.Globalization.CultureInfo.InvariantCulture), null)
+            : (0, "", Problems.Of("forbidden", "this action is for an expert of the pool (专家库)"));
     }
 
     /// <summary>

@@ -67,6 +67,9 @@ public static class Problems
         ["voucher-expired"] = (StatusCodes.Status409Conflict, "券码已过期 / Voucher expired"),
         ["cancellation-closed"] = (StatusCodes.Status409Conflict, "已过可取消期限 / Cancellation window closed"),
         ["reversal-impossible"] = (StatusCodes.Status409Conflict, "无法原路退回 / Redemption cannot be reversed exactly"),
+        ["expert-invalid"] = (StatusCodes.Status400BadRequest, "专家信息或操作无效 / Invalid expert or change"),
+        ["expert-not-found"] = (StatusCodes.Status404NotFound, "专家不存在 / Expert not found"),
+        ["panel-draw-not-found"] = (StatusCodes.Status404NotFound, "专家抽取记录不存在 / Panel draw not found"),
     };
 
     private static readonly Dictionary<string, object?> NoExtensions = [];
