@@ -113,13 +113,10 @@ internal sealed class IngestWorld : IAsyncDisposable
         if (!methodology.Succeeded) throw new InvalidOperationException("metro.yaml did not register: " + methodology.Problem);
         var operatorAccount = (await store.OpenAccountAsync(new NewAccount(AccountKind.Organisation, OperatorCode, "深圳地铁", OrganisationRoles.Operator))).Id;
         var scenarios = new ScenarioStore(store, setUpClock);
-        var registration = await scenarios.RegisterAsync(operatorAccount, new ScenarioDefinition
+        var scenario = await GovernanceSeeding.RunScenarioAsync(store, scenarios, operatorAccount, new ScenarioDefinition
         {
             Code = ScenarioCode, TitleZh = "深圳地铁出行", TitleEn = "Shenzhen metro", MethodologyId = "metro", MethodologyVersion = "1.0.0", Region = "440300",
-        });
-        if (registration.Status != ScenarioRegistrationStatus.Registered) throw new InvalidOperationException("scenario: " + registration.Problem);
-        var decision = await scenarios.DecideAsync(ScenarioCode, ScenarioDecision.Approve, "bench", "approved for the benchmark");
-        if (decision.Status != ScenarioDecisionStatus.Decided) throw new InvalidOperationException("decision: " + decision.Problem);
+        }, setUpClock);
         var issued = await new ApiKeys(store, Master, setUpClock).IssueAsync(operatorAccount, "bench", default);
 
         var accounts = new long[persons];
@@ -142,7 +139,7 @@ internal sealed class IngestWorld : IAsyncDisposable
 
         // SQLite has one writer; PostgreSQL commits concurrent transactions together.
         await Task.WhenAll(Enumerable.Range(0, storeKind == StoreKind.Postgres ? 8 : 1).Select(_ => Task.Run(WorkAsync)));
-        return new IngestWorld(storeKind, dir, server, template, operatorAccount, registration.Scenario!.Id, new OperatorCredentials(issued.KeyId, issued.Secret), accounts);
+        return new IngestWorld(storeKind, dir, server, template, operatorAccount, scenario.Id, new OperatorCredentials(issued.KeyId, issued.Secret), accounts);
     }
 
     /// <summary>A fresh copy of the template: its setting, to open with <see cref="LedgerStore.OpenAsync"/>.</summary>

@@ -18,7 +18,8 @@ public sealed record Scenario(
     ScenarioStatus Status,
     int Revision,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    long? ApplicationId = null)
 {
     public string Code => Definition.Code;
 }
@@ -211,7 +212,7 @@ public sealed class ScenarioStore(LedgerStore store, TimeProvider? time = null)
         return found;
     }
 
-    private const string Select = "SELECT id, operator_id, definition, status, revision, created_us, updated_us, code FROM scenarios";
+    private const string Select = "SELECT id, operator_id, definition, status, revision, created_us, updated_us, code, application_id FROM scenarios";
 
     private static Scenario Read(DbDataReader r) => new(
         r.GetInt64(0),
@@ -221,7 +222,8 @@ public sealed class ScenarioStore(LedgerStore store, TimeProvider? time = null)
         (ScenarioStatus)r.GetInt64(3),
         (int)r.GetInt64(4),
         CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(5)),
-        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(6)));
+        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(6)),
+        r.IsDBNull(8) ? null : r.GetInt64(8));
 }
 
 /// <summary>How scenario definitions are stored: camelCase JSON, nulls left out.</summary>

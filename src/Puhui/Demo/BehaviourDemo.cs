@@ -74,6 +74,7 @@ public sealed class BehaviourDemoResult
     public int Consents { get; init; }
     public int Requests { get; init; }
     public MallDemoSummary? Mall { get; init; }
+    public GovernanceDemoResult? Governance { get; init; }
     public DateTimeOffset From { get; init; }
     public DateTimeOffset To { get; init; }
 }
@@ -93,6 +94,9 @@ public static class BehaviourDemo
     /// <summary>Self-registrations per minute the demo's host allows its one loopback client.</summary>
     private const int RegistrationsPerMinute = 1_000_000;
 
+    /// <summary>How long before the behaviour month the governance walk starts: enough for two public notices of five working days.</summary>
+    private const int GovernanceLeadDays = 35;
+
     public static async Task<BehaviourDemoResult> RunAsync(string storeSetting, BehaviourDemoOptions options, IBehaviourDemoProgress? progress, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storeSetting);
@@ -104,7 +108,8 @@ public static class BehaviourDemo
         var policy = IngestionPolicy.Default;
         var firstDay = policy.LocalDay(TimeProvider.System.GetUtcNow()).AddDays(-options.Days);
         var start = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), policy.LocalOffset);
-        var clock = new SimulatedClock(start);
+        // Governance comes first: the methodology application's notices and the scenarios' reviews take working days.
+        var clock = new SimulatedClock(start.AddDays(-GovernanceLeadDays));
 
         await using var store = await LedgerStore.OpenAsync(storeSetting, clock, ct);
         foreach (var op in DemoTown.Operators)
@@ -140,7 +145,11 @@ public static class BehaviourDemo
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(5) };
             var api = new DemoApi(http);
-            var operators = await SetUpOperatorsAsync(api, adminToken, clock, ct);
+            var (governance, runScenario) = await GovernanceDemo.RunMethodologyAsync(api, adminToken, clock, library, ct);
+            var operators = await SetUpOperatorsAsync(api, adminToken, clock, runScenario, ct);
+            governance = governance with { ScenariosRunning = await GovernanceDemo.RunningScenariosAsync(api, ct) };
+            if (clock.GetUtcNow() > start) throw new InvalidOperationException($"The governance walk ran past the behaviour month's start {start:yyyy-MM-dd}.");
+            clock.AdvanceTo(start);
             var (bindings, consents) = await SetUpPeopleAsync(api, people, operators, progress, ct);
 
             var summary = new BehaviourSummary();
@@ -181,13 +190,13 @@ public static class BehaviourDemo
                 people.Take(DemoCredentials.PersonsListed).Select(p => new DemoPersonCredentials(p.DisplayName, p.Account, p.Token,
                     Enumerable.Range(0, operators.Count).Where(p.Uses).ToDictionary(op => operators[op].Spec.Code, op => p.UserRefs[op]!, StringComparer.Ordinal),
                     Enumerable.Range(0, operators.Count).Where(p.Consents).Select(op => operators[op].Spec.Scenario.Code).ToList())).ToList(),
-                mall?.Credentials);
+                mall?.Credentials, governance.PlatformOperatorToken);
             var path = credentials.Write(DemoCredentials.PathFor(storeSetting));
 
             return new BehaviourDemoResult
             {
                 Status = BehaviourDemoStatus.Completed, Summary = summary, Disagreements = disagreements, CredentialsPath = path, Store = store.Description,
-                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, Mall = mall, From = start, To = clock.GetUtcNow(),
+                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, Mall = mall, Governance = governance, From = start, To = clock.GetUtcNow(),
             };
         }
         finally
@@ -206,15 +215,16 @@ public static class BehaviourDemo
 
     private sealed record LiveOperator(DemoOperator Spec, long Account, string StaffToken, string KeyId, string Secret, PuhuiClient Client);
 
-    private static async Task<List<LiveOperator>> SetUpOperatorsAsync(DemoApi api, string adminToken, SimulatedClock clock, CancellationToken ct)
+    private static async Task<List<LiveOperator>> SetUpOperatorsAsync(DemoApi api, string adminToken, SimulatedClock clock,
+        Func<string, ScenarioDefinition, bool, CancellationToken, Task> runScenario, CancellationToken ct)
     {
         var live = new List<LiveOperator>();
         foreach (var spec in DemoTown.Operators)
         {
             var organisation = await api.PostAsync<OrganisationCreatedDto>("/api/v1/organisations", adminToken,
                 new OrganisationRequest(spec.Code, spec.DisplayName, ["Operator"]), ct);
-            await api.PostAsync<ScenarioDto>("/api/v1/scenarios", organisation.StaffToken, spec.Scenario, ct);
-            await api.PostAsync<ScenarioDto>($"/api/v1/scenarios/{spec.Scenario.Code}/decisions", adminToken, new DecisionRequest("approve", "演示场景 / demo scenario"), ct);
+            // The metro scenario is reviewed with experts (JS 19: complex scenarios); the others by the operating body alone.
+            await runScenario(organisation.StaffToken, spec.Scenario, live.Count == 0, ct);
             var key = await api.PostAsync<ApiKeyCreatedDto>("/api/v1/organisation/api-keys", organisation.StaffToken, new ApiKeyRequest(spec.KeyLabel), ct);
             var client = new PuhuiClient(api.Http, new OperatorCredentials(key.KeyId, key.Secret), new PuhuiClientOptions { Time = clock });
             live.Add(new LiveOperator(spec, organisation.Account, organisation.StaffToken, key.KeyId, key.Secret, client));

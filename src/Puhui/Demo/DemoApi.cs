@@ -20,7 +20,7 @@ public sealed class DemoApi(HttpClient http)
 
     public Task<T> PostAsync<T>(string path, string? token, object body, CancellationToken ct) => SendAsync<T>(HttpMethod.Post, path, token, body, ct);
 
-    public Task<T> GetAsync<T>(string path, string token, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, token, null, ct);
+    public Task<T> GetAsync<T>(string path, string? token, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, token, null, ct);
 
     /// <summary>
     /// A request whose refusal is an expected outcome (a resident short of points): the answer, or the problem's

@@ -16,7 +16,7 @@ public sealed record DemoPersonCredentials(string DisplayName, long Account, str
 public sealed record DemoProviderCredentials(string Code, string DisplayName, long Account, string StaffToken);
 
 public sealed record DemoCredentials(string Note, string Store, string AdministratorToken, IReadOnlyList<DemoOperatorCredentials> Operators, IReadOnlyList<DemoPersonCredentials> Persons,
-    IReadOnlyList<DemoProviderCredentials>? Providers = null)
+    IReadOnlyList<DemoProviderCredentials>? Providers = null, string? PlatformOperatorToken = null)
 {
     public const string FileName = "demo-credentials.json";
 

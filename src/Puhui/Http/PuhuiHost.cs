@@ -46,6 +46,11 @@ public static class PuhuiHost
         builder.Services.AddSingleton(mall);
         builder.Services.AddSingleton(new AccountViews(store, mall, offers, time));
         builder.Services.AddSingleton(new ExpertStore(store, time));
+        var workflows = GovernanceSetup.Create(store, scenarios, _ => Task.FromResult(new Puhui.Governance.WorkingDayCalendar([], 2025, 2027)), time);
+        builder.Services.AddSingleton(workflows);
+        builder.Services.AddSingleton(new MethodologyApplications(workflows));
+        builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
+        builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
         builder.Services.AddSingleton(new PanelDraws(store, time));
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
@@ -102,6 +107,8 @@ public static class PuhuiHost
         api.MapMall();
         api.MapAccountViews();
         api.MapExperts();
+        api.MapGovernance();
+        api.MapDisclosure();
         return app;
     }
 }

@@ -9,6 +9,7 @@ using Puhui.Ledger;
 using Puhui.Storage;
 using Puhui.Storage.Access;
 using Puhui.Storage.Ingestion;
+using Puhui.Testing;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Methodologies;
 using Puhui.Tests.Methodologies;
@@ -181,12 +182,11 @@ public class IngestionCrashTests(ITestOutputHelper output)
         Assert.True(methodology.Succeeded, methodology.Problem);
         var op = (await store.OpenAccountAsync(new NewAccount(AccountKind.Organisation, "org:sz-metro", "深圳地铁", OrganisationRoles.Operator), ct)).Id;
         var scenarios = new ScenarioStore(store, earlier);
-        var registration = await scenarios.RegisterAsync(op, new ScenarioDefinition
+        var scenario = await GovernanceSeeding.RunScenarioAsync(store, scenarios, op, new ScenarioDefinition
         {
             Code = "sz-metro", TitleZh = "深圳地铁出行", TitleEn = "Shenzhen metro", MethodologyId = "metro", MethodologyVersion = "1.0.0", Region = "440300",
-        }, ct);
-        Assert.Equal(ScenarioRegistrationStatus.Registered, registration.Status);
-        Assert.Equal(ScenarioDecisionStatus.Decided, (await scenarios.DecideAsync("sz-metro", ScenarioDecision.Approve, "admin:crash-test", "approved", ct)).Status);
+        }, earlier, ct);
+        Assert.Equal(ScenarioStatus.Running, scenario.Status);
         var key = await new ApiKeys(store, MasterKey.FromBytes(masterKey), earlier).IssueAsync(op, "crash test", ct);
 
         var bindings = new Bindings(store, earlier);

@@ -597,11 +597,14 @@ public class IngestionApiTests
         await w.RefusedAsync(HttpMethod.Get, "/api/v1/operator/api-keys", w.PersonToken, null, HttpStatusCode.Forbidden, "forbidden");
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/operator/api-keys", w.PersonToken, new { label = "mine" }, HttpStatusCode.Forbidden, "forbidden");
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/scenarios", w.PersonToken, scenario, HttpStatusCode.Forbidden, "forbidden");
-        await w.RefusedAsync(HttpMethod.Post, "/api/v1/scenarios/sz-metro/decisions", w.PersonToken, new { decision = "suspend" }, HttpStatusCode.Forbidden, "forbidden");
+        var metroApplication = await w.ApplicationOfAsync("sz-metro");
+        await w.RefusedAsync(HttpMethod.Post, $"/api/v1/applications/{metroApplication}/steps", w.PersonToken, new { action = "suspend", comment = "x", rectificationDays = 5 },
+            HttpStatusCode.Forbidden, "action-forbidden");
         // An operator's staff on a person's endpoints and on the administrator's.
         await w.RefusedAsync(HttpMethod.Get, "/api/v1/me/records", w.OperatorToken, null, HttpStatusCode.Forbidden, "forbidden");
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/me/consents", w.OperatorToken, new { scenario = "sz-metro" }, HttpStatusCode.Forbidden, "forbidden");
-        await w.RefusedAsync(HttpMethod.Post, "/api/v1/scenarios/sz-metro/decisions", w.OperatorToken, new { decision = "suspend" }, HttpStatusCode.Forbidden, "forbidden");
+        await w.RefusedAsync(HttpMethod.Post, $"/api/v1/applications/{metroApplication}/steps", w.OperatorToken, new { action = "suspend", comment = "x", rectificationDays = 5 },
+            HttpStatusCode.Forbidden, "action-forbidden");
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/organisations", w.OperatorToken, new { code = "org:x", displayName = "X", roles = new[] { "Operator" } }, HttpStatusCode.Forbidden, "forbidden");
         // Staff of an organisation that is not an operator.
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/scenarios", shopToken, scenario, HttpStatusCode.Forbidden, "forbidden");
@@ -649,20 +652,31 @@ public class IngestionApiTests
         })
             await w.RefusedAsync(HttpMethod.Post, path, w.OperatorToken, definition, HttpStatusCode.UnprocessableEntity, "scenario-invalid");
 
-        // A terminated scenario is final; a running one cannot be approved again; decisions have names.
+        // A refused scenario is final; a running one cannot be started again; steps have names.
         await w.SendAsync(HttpMethod.Post, path, w.OperatorToken, Metro("sz-metro-late"));
-        Assert.Equal("terminated", (await w.DecideAsync("sz-metro-late", "terminate")).GetProperty("status").GetString());
-        foreach (var decision in new[] { "approve", "suspend", "terminate", "refuse" })
-            await w.RefusedAsync(HttpMethod.Post, $"{path}/sz-metro-late/decisions", AdminToken, new { decision }, HttpStatusCode.Conflict, "decision-not-allowed");
-        await w.RefusedAsync(HttpMethod.Post, $"{path}/sz-metro/decisions", AdminToken, new { decision = "approve" }, HttpStatusCode.Conflict, "decision-not-allowed");
-        await w.RefusedAsync(HttpMethod.Post, $"{path}/sz-metro/decisions", AdminToken, new { decision = "promote" }, HttpStatusCode.BadRequest, "invalid-argument");
-        await w.RefusedAsync(HttpMethod.Post, $"{path}/no-such-scenario/decisions", AdminToken, new { decision = "approve" }, HttpStatusCode.NotFound, "scenario-not-found");
+        Assert.Equal("refused", (await w.DecideAsync("sz-metro-late", "refuse")).GetProperty("status").GetString());
+        var desk = await w.PlatformOperatorTokenAsync();
+        var late = await w.ApplicationOfAsync("sz-metro-late");
+        foreach (var action in new[] { "accept", "suspend", "terminate", "refuse", "start" })
+        {
+            var refused = await w.RefusedAsync(HttpMethod.Post, $"/api/v1/applications/{late}/steps", desk, new { action, comment = "again", rectificationDays = 5 },
+                HttpStatusCode.Conflict, "action-not-allowed");
+            Assert.Equal("refused", refused.GetProperty("state").GetString());
+            Assert.Empty(refused.GetProperty("allowedActions").EnumerateArray());
+        }
+
+        var metro = await w.ApplicationOfAsync("sz-metro");
+        var again = await w.RefusedAsync(HttpMethod.Post, $"/api/v1/applications/{metro}/steps", desk, new { action = "start" }, HttpStatusCode.Conflict, "action-not-allowed");
+        Assert.Equal("running", again.GetProperty("state").GetString());
+        Assert.Equal(["suspend", "terminate"], again.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()!).ToArray());
+        await w.RefusedAsync(HttpMethod.Post, $"/api/v1/applications/{metro}/steps", desk, new { action = "promote" }, HttpStatusCode.Conflict, "action-not-allowed");
+        await w.RefusedAsync(HttpMethod.Post, "/api/v1/applications/999999/steps", desk, new { action = "start" }, HttpStatusCode.NotFound, "application-not-found");
         await w.RefusedAsync(HttpMethod.Post, "/api/v1/me/consents", w.PersonToken, new { scenario = "sz-metro-late" }, HttpStatusCode.Conflict, "scenario-closed");
 
-        var late = await w.SendAsync(HttpMethod.Get, $"{path}/sz-metro-late", null);
-        var decided = Assert.Single(late.GetProperty("decisions").EnumerateArray());
-        Assert.Equal(("applied", "terminated"), (decided.GetProperty("from").GetString(), decided.GetProperty("to").GetString()));
-        Assert.StartsWith("admin:", decided.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        var lateScenario = await w.SendAsync(HttpMethod.Get, $"{path}/sz-metro-late", null);
+        var decided = Assert.Single(lateScenario.GetProperty("decisions").EnumerateArray());
+        Assert.Equal(("applied", "refused"), (decided.GetProperty("from").GetString(), decided.GetProperty("to").GetString()));
+        Assert.StartsWith("platform-operator:", decided.GetProperty("actor").GetString(), StringComparison.Ordinal);
         Assert.Equal("running", (await w.SendAsync(HttpMethod.Get, $"{path}/sz-metro", null)).GetProperty("status").GetString());
         await w.AssertLedgerUnchangedAsync(before, "scenario registrations and decisions");
         await w.AssertAuditsPassAsync();

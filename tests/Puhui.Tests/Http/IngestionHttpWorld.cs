@@ -115,17 +115,44 @@ public sealed class IngestionHttpWorld : IAsyncDisposable
             new OperatorCredentials(key.GetProperty("keyId").GetString()!, key.GetProperty("secret").GetString()!));
     }
 
-    /// <summary>The operator's staff register a scenario and the administrator approves it, so it runs.</summary>
+    private string? _platformOperatorToken;
+
+    /// <summary>A token of the platform's operating body (运营机构), issued by the administrator on first use.</summary>
+    public async Task<string> PlatformOperatorTokenAsync()
+    {
+        _platformOperatorToken ??= (await SendAsync(HttpMethod.Post, "/api/v1/admin/tokens", AdminToken, new { role = "platform-operator", label = "desk" }))
+            .GetProperty("token").GetString()!;
+        return _platformOperatorToken;
+    }
+
+    /// <summary>
+    /// The operator's staff apply for a scenario, and its application goes through review, filing and start, so it
+    /// runs: the operating body accepts and passes it, the administrator files it, the operating body starts it.
+    /// </summary>
     public async Task RunScenarioAsync(OperatorSetup op, object definition)
     {
         var registered = await SendAsync(HttpMethod.Post, "/api/v1/scenarios", op.Token, definition);
         var code = registered.GetProperty("code").GetString()!;
-        var decided = await SendAsync(HttpMethod.Post, $"/api/v1/scenarios/{code}/decisions", AdminToken, new { decision = "approve", comment = "ok" });
-        Assert.Equal("running", decided.GetProperty("status").GetString());
+        var application = registered.GetProperty("applicationId").GetInt64();
+        var desk = await PlatformOperatorTokenAsync();
+        await StepAsync(application, desk, new { action = "accept" });
+        await StepAsync(application, desk, new { action = "pass", comment = "ok" });
+        await StepAsync(application, AdminToken, new { action = "file" });
+        await StepAsync(application, desk, new { action = "start" });
+        Assert.Equal("running", (await SendAsync(HttpMethod.Get, $"/api/v1/scenarios/{code}", null)).GetProperty("status").GetString());
     }
 
-    public async Task<JsonElement> DecideAsync(string scenario, string decision) =>
-        await SendAsync(HttpMethod.Post, $"/api/v1/scenarios/{scenario}/decisions", AdminToken, new { decision, comment = "decided in a test" });
+    public Task<JsonElement> StepAsync(long application, string token, object step) => SendAsync(HttpMethod.Post, $"/api/v1/applications/{application}/steps", token, step);
+
+    /// <summary>Takes a platform operator's step on a scenario's application (suspend, terminate, refuse …) and returns the scenario.</summary>
+    public async Task<JsonElement> DecideAsync(string scenario, string action)
+    {
+        var application = (await SendAsync(HttpMethod.Get, $"/api/v1/scenarios/{scenario}", null)).GetProperty("applicationId").GetInt64();
+        await StepAsync(application, await PlatformOperatorTokenAsync(), new { action, comment = "decided in a test", rectificationDays = action == "suspend" ? 10 : (int?)null });
+        return await SendAsync(HttpMethod.Get, $"/api/v1/scenarios/{scenario}", null);
+    }
+
+    public async Task<long> ApplicationOfAsync(string scenario) => (await SendAsync(HttpMethod.Get, $"/api/v1/scenarios/{scenario}", null)).GetProperty("applicationId").GetInt64();
 
     public async Task<PersonSetup> AddPersonAsync(string displayName)
     {
@@ -168,10 +195,10 @@ public sealed class IngestionHttpWorld : IAsyncDisposable
     }
 
     /// <summary>Sends a bearer-token request that must be refused with <paramref name="status"/> and the problem <paramref name="code"/>.</summary>
-    public async Task RefusedAsync(HttpMethod method, string path, string? token, object? body, HttpStatusCode status, string code)
+    public async Task<JsonElement> RefusedAsync(HttpMethod method, string path, string? token, object? body, HttpStatusCode status, string code)
     {
         using var response = await RawAsync(method, path, token, body);
-        await AssertProblemAsync(response, status, code, $"{method} {path}");
+        return await AssertProblemAsync(response, status, code, $"{method} {path}");
     }
 
     /// <summary>Signs and posts <paramref name="body"/> to the batch endpoint exactly as given, once.</summary>
@@ -201,7 +228,7 @@ public sealed class IngestionHttpWorld : IAsyncDisposable
     /// Checks an RFC 9457 answer: the status, the problem media type, and the stable <c>code</c> both as the body
     /// field and as the last segment of the <c>type</c> URI.
     /// </summary>
-    public static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code, string because)
+    public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code, string because)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"{because}: expected {(int)status} {code}, got {(int)response.StatusCode} {text}");
@@ -210,6 +237,7 @@ public sealed class IngestionHttpWorld : IAsyncDisposable
         Assert.True(problem.TryGetProperty("code", out var actual) && actual.GetString() == code, $"{because}: expected {code}, got {text}");
         Assert.Equal(Problems.TypePrefix + code, problem.GetProperty("type").GetString());
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem.Clone();
     }
 
     /// <summary>The journal's head, the number of accepted records and every registered person's balances.</summary>

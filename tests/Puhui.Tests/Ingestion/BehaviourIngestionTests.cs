@@ -2,6 +2,8 @@ using Puhui.Ingestion;
 using Puhui.Ledger;
 using Puhui.Storage;
 using Puhui.Storage.Ingestion;
+using Puhui.Storage.Governance;
+using Puhui.Testing;
 using static Puhui.Tests.Ingestion.IngestionWorld;
 
 namespace Puhui.Tests.Ingestion;
@@ -58,8 +60,9 @@ public class BehaviourIngestionTests
     public async Task Every_rejection_reason_is_reported_per_record_and_credits_nothing(StoreKind kind)
     {
         await using var w = await CreateAsync(kind);
-        await w.RunAsync(w.MetroOperator, new ScenarioDefinition { Code = "sz-metro-paused", TitleZh = "暂停", TitleEn = "Paused", MethodologyId = "metro", MethodologyVersion = "1.0.0" });
-        await w.Scenarios.DecideAsync("sz-metro-paused", ScenarioDecision.Suspend, "admin", "rectify");
+        var paused = await w.RunAsync(w.MetroOperator, new ScenarioDefinition { Code = "sz-metro-paused", TitleZh = "暂停", TitleEn = "Paused", MethodologyId = "metro", MethodologyVersion = "1.0.0" });
+        await GovernanceSeeding.StepAsync(GovernanceSeeding.Workflows(w.Store, w.Scenarios, w.Clock), paused.ApplicationId!.Value,
+            new Step("suspend", "rectify", RectificationDays: 10), GovernanceSeeding.PlatformOperator);
         var now = w.Clock.GetUtcNow();
         IncomingRecord[] records =
         [

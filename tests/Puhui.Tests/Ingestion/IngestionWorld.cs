@@ -2,6 +2,7 @@ using Puhui.Ingestion;
 using Puhui.Ledger;
 using Puhui.Storage;
 using Puhui.Storage.Ingestion;
+using Puhui.Testing;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Methodologies;
 using Puhui.Tests.Methodologies;
@@ -78,11 +79,9 @@ public sealed class IngestionWorld : IAsyncDisposable
 
     public async Task<Scenario> RunAsync(AccountId operatorAccount, ScenarioDefinition definition)
     {
-        var registration = await Scenarios.RegisterAsync(operatorAccount, definition);
-        Assert.Equal(ScenarioRegistrationStatus.Registered, registration.Status);
-        var decision = await Scenarios.DecideAsync(definition.Code, ScenarioDecision.Approve, "admin", "approved in test");
-        Assert.Equal(ScenarioDecisionStatus.Decided, decision.Status);
-        return decision.Scenario!;
+        var scenario = await GovernanceSeeding.RunScenarioAsync(Store, Scenarios, operatorAccount, definition, Clock);
+        Assert.Equal(ScenarioStatus.Running, scenario.Status);
+        return scenario;
     }
 
     /// <summary>Binds through the real code flow: the person's one-time code, forwarded by the operator with its user reference.</summary>

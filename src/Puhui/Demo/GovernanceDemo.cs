@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using Puhui.Host.Http;
+using Puhui.Ingestion;
+
+namespace Puhui.Host.Demo;
+
+/// <summary>What the governance part of the demo did, for the summary and the tests.</summary>
+public sealed record GovernanceDemoResult(
+    long MethodologyApplication,
+    string MethodologyFiled,
+    long FirstPanelDraw,
+    int ExcludedFromFirstDraw,
+    DateOnly FirstNoticeEndsOn,
+    long Objection,
+    string ObjectionOutcome,
+    DateOnly NoticeEndsOn,
+    DateOnly FiledOn,
+    int ScenariosRunning,
+    int PublicMethodologiesFiled,
+    int PublicExperts,
+    string PlatformOperatorToken);
+
+/// <summary>
+/// The governance walk of the demo, all over HTTP (DESIGN §10): the administrator builds an expert pool and a
+/// platform-operator (运营机构) token; a research institute applies for a revision of the walking methodology;
+/// the operating body accepts it and draws a panel (the applicant's own expert and a conflicted one are excluded);
+/// the panel passes it; it goes on public notice; a resident objects, which sends it back to evaluation; the
+/// objection is answered, the panel looks again, a second notice runs its five working days, and the
+/// administrator files it. Each operator's scenario is then applied for, reviewed (one with experts), filed and
+/// started. Finally the public disclosure API is read back without a token.
+/// </summary>
+public static class GovernanceDemo
+{
+    public const string ApplicantCode = "nj-green-travel-institute";
+
+    private static readonly (string Name, string Organisation, string[] Fields, string Title)[] Pool =
+    [
+        ("王建国", "南京大学环境学院", ["transport", "energy"], "教授 / Professor"),
+        ("李晓梅", "东南大学交通学院", ["transport"], "研究员 / Research fellow"),
+        ("张伟", "江苏省环境科学研究院", ["transport", "data"], "高级工程师 / Senior engineer"),
+        ("陈静", "河海大学", ["waste", "buildings"], "副教授 / Associate professor"),
+        ("刘洋", "南京林业大学", ["forestry"], "教授 / Professor"),
+        ("赵敏", "江苏省计量科学研究院", ["energy", "data"], "高级工程师 / Senior engineer"),
+        ("孙磊", "南京绿色出行研究院", ["transport"], "研究员 / Research fellow"), // the applicant's own: never drawn
+        ("周婷", "南京市交通规划设计院", ["transport", "data"], "高级工程师 / Senior engineer"), // declares a conflict
+    ];
+
+    /// <summary>Runs the methodology application through objection to filing; <paramref name="clock"/> moves on by working days.</summary>
+    public static async Task<(GovernanceDemoResult Partial, Func<string, ScenarioDefinition, bool, CancellationToken, Task> RunScenario)> RunMethodologyAsync(DemoApi api,
+        string adminToken, SimulatedClock clock, string? libraryPath, CancellationToken ct)
+    {
+        var platform = await api.PostAsync<StaffTokenDto>("/api/v1/admin/tokens", adminToken, new StaffTokenRequest("platform-operator", null, "demo desk"), ct);
+        var institute = await api.PostAsync<OrganisationCreatedDto>("/api/v1/organisations", adminToken,
+            new OrganisationRequest(ApplicantCode, "南京绿色出行研究院 / Nanjing Green Travel Institute", ["PublicInstitution"]), ct);
+
+        var experts = new List<(long Id, string Token)>();
+        foreach (var (name, organisation, fields, title) in Pool)
+        {
+            var own = organisation == "南京绿色出行研究院";
+            var expert = await api.PostAsync<ExpertDto>("/api/v1/admin/experts", adminToken,
+                new ExpertRequest(name, organisation, own ? institute.Account : null, fields, title), ct);
+            var token = await api.PostAsync<StaffTokenDto>("/api/v1/admin/tokens", adminToken, new StaffTokenRequest("expert", expert.Id, name), ct);
+            experts.Add((expert.Id, token.Token));
+        }
+
+        // 周婷 declares that she advised the institute on this methodology: she must not review it.
+        await api.PostAsync<ExpertDto>("/api/v1/expert/conflicts", experts[^1].Token,
+            new ConflictRequest(institute.Account, "南京绿色出行研究院", "曾为该方法学提供咨询 / advised on this methodology"), ct);
+
+        var text = await File.ReadAllTextAsync(Path.Combine(libraryPath ?? throw new InvalidOperationException("The demo needs the methodology library."), "walking.yaml"), ct);
+        var revised = text.Replace("version: 1.0.0", "version: 1.1.0", StringComparison.Ordinal);
+        var methodologyDocument = await api.PostAsync<DocumentDto>("/api/v1/documents", institute.StaffToken,
+            new DocumentUpload("walking-1.1.0.yaml", "application/yaml", Convert.ToBase64String(Encoding.UTF8.GetBytes(revised))), ct);
+        var report = await api.PostAsync<DocumentDto>("/api/v1/documents", institute.StaffToken, new DocumentUpload("编制说明.txt", "text/plain",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("步行出行方法学 1.1.0 编制说明：更新基准线数据来源。/ Drafting note for walking 1.1.0: updated baseline sources."))), ct);
+        var application = await api.PostAsync<ApplicationDto>("/api/v1/methodologies/applications", institute.StaffToken,
+            new MethodologyApplicationRequest(revised, [methodologyDocument.Sha256, report.Sha256], "申请修订步行出行方法学 / revision of the walking methodology"), ct);
+        var path = $"/api/v1/applications/{application.Id}/steps";
+
+        var accepted = await api.PostAsync<ApplicationDetailDto>(path, platform.Token,
+            new StepRequest("accept", "材料齐全，受理 / complete, accepted", null, null, null, null, null, new PanelSpecDto(["transport"], 3)), ct);
+        var firstDraw = accepted.Application.PanelDrawId!.Value;
+        var draw = await api.GetAsync<PanelDrawDto>($"/api/v1/public/panel-draws/{firstDraw}", null, ct);
+        var tokens = experts.ToDictionary(e => e.Id, e => e.Token);
+
+        async Task PanelPassesAsync(IReadOnlyList<long> panel, string why)
+        {
+            foreach (var expert in panel)
+            {
+                clock.Advance(TimeSpan.FromHours(2));
+                await api.PostAsync<ApplicationDetailDto>(path, tokens[expert], new StepRequest("opinion", why, null, "pass", null, null, null, null), ct);
+            }
+        }
+
+        await PanelPassesAsync(accepted.Application.Panel, "基准线与因子来源可靠，同意 / baseline and factors well sourced; pass");
+        clock.Advance(TimeSpan.FromDays(1));
+        var noticed = await api.PostAsync<ApplicationDetailDto>(path, platform.Token,
+            new StepRequest("publish", "专家评估通过，予以公示 / passed by the panel; public notice", null, null, null, null, null, null), ct);
+        var firstNoticeEnds = noticed.Application.DueOn!.Value;
+
+        // Two days into the notice a resident objects, without logging in.
+        clock.Advance(TimeSpan.FromDays(2));
+        var objection = await api.PostAsync<ObjectionDto>($"/api/v1/public/applications/{application.Id}/objections", null,
+            new ObjectionRequest("步行距离按直线计算会高估减排量，请说明。/ Straight-line walking distances would overstate reductions; please explain.", "市民 陈先生"), ct);
+        clock.Advance(TimeSpan.FromDays(1));
+        await api.PostAsync<ApplicationDetailDto>(path, platform.Token, new StepRequest("answer-objection",
+            "方法学按轨迹里程计量，并设单日上限，异议不成立 / the methodology counts tracked distance with a daily cap; dismissed", null, null, null, objection.Id, "dismissed", null), ct);
+        await PanelPassesAsync(accepted.Application.Panel, "复核异议后维持通过 / reviewed the objection; pass stands");
+        clock.Advance(TimeSpan.FromDays(1));
+        var second = await api.PostAsync<ApplicationDetailDto>(path, platform.Token,
+            new StepRequest("publish", "异议已答复，重新公示 / objection answered; notice again", null, null, null, null, null, null), ct);
+        var noticeEnds = second.Application.DueOn!.Value;
+
+        // The administrator files it the first day after the notice's fifth working day.
+        clock.AdvanceTo(new DateTimeOffset(noticeEnds.AddDays(1).ToDateTime(new TimeOnly(10, 0)), TimeSpan.FromHours(8)));
+        var filed = await api.PostAsync<ApplicationDetailDto>(path, adminToken,
+            new StepRequest("file", "公示期满无异议，备案并公布 / notice ended without open objection; filed", null, null, null, null, null, null), ct);
+
+        var publicMethodologies = await api.GetAsync<PublicMethodologyListDto>("/api/v1/public/methodologies", null, ct);
+        var publicExperts = await api.GetAsync<PublicExpertListDto>("/api/v1/public/experts", null, ct);
+        var result = new GovernanceDemoResult(application.Id, "walking 1.1.0 " + filed.Application.State, firstDraw, draw.Excluded.Count, firstNoticeEnds, objection.Id,
+            (await api.GetAsync<PublicObjectionListDto>($"/api/v1/public/objections?application={application.Id}", null, ct)).Objections.Single().Outcome, noticeEnds,
+            DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime), 0,
+            publicMethodologies.Methodologies.Count(m => m.Standing == "filed"), publicExperts.Experts.Count, platform.Token);
+
+        async Task RunScenarioAsync(string staffToken, ScenarioDefinition scenario, bool withExperts, CancellationToken token)
+        {
+            var plan = await api.PostAsync<DocumentDto>("/api/v1/documents", staffToken, new DocumentUpload($"{scenario.Code}-数据接入方案.txt", "text/plain",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{scenario.TitleZh}：数据接入与安全方案 / {scenario.TitleEn}: data connection and security plan"))), token);
+            var applied = await api.PostAsync<ApplicationDto>("/api/v1/scenarios/applications", staffToken,
+                new ScenarioApplicationRequest(scenario, [plan.Sha256], "申请纳入碳普惠 / applying to join carbon inclusion"), token);
+            var steps = $"/api/v1/applications/{applied.Id}/steps";
+            var review = await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("accept", "受理审查 / accepted for review", null, null, null, null, null,
+                withExperts ? new PanelSpecDto(["transport"], 3) : null), token);
+            if (withExperts) await PanelPassesAsync(review.Application.Panel, "数据链路可核验 / the data can be verified");
+            await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("pass", "审查通过，报主管部门备案 / passed; reported for filing", null, null, null, null, null, null), token);
+            await api.PostAsync<ApplicationDetailDto>(steps, adminToken, new StepRequest("file", "备案 / filed", null, null, null, null, null, null), token);
+            await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("start", "数据接入完成，开始运行 / connected; running", null, null, null, null, null, null), token);
+        }
+
+        return (result, RunScenarioAsync);
+    }
+
+    /// <summary>Reads the disclosure API back without a token: the running scenarios.</summary>
+    public static async Task<int> RunningScenariosAsync(DemoApi api, CancellationToken ct)
+        => (await api.GetAsync<PublicScenarioListDto>("/api/v1/public/scenarios", null, ct)).Scenarios.Count;
+
+    public static string Describe(GovernanceDemoResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"methodology application {r.MethodologyApplication}: {r.MethodologyFiled} on {r.FiledOn:yyyy-MM-dd}; objection {r.Objection} {r.ObjectionOutcome}; notices ended {r.FirstNoticeEndsOn:yyyy-MM-dd} (interrupted) and {r.NoticeEndsOn:yyyy-MM-dd}; {r.ScenariosRunning} scenarios running");
+}
