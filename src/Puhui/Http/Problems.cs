@@ -67,6 +67,7 @@ public static class Problems
         ["voucher-expired"] = (StatusCodes.Status409Conflict, "券码已过期 / Voucher expired"),
         ["cancellation-closed"] = (StatusCodes.Status409Conflict, "已过可取消期限 / Cancellation window closed"),
         ["reversal-impossible"] = (StatusCodes.Status409Conflict, "无法原路退回 / Redemption cannot be reversed exactly"),
+        ["calendar-day-invalid"] = (StatusCodes.Status400BadRequest, "日历条目无效 / Invalid calendar day"),
     };
 
     private static readonly Dictionary<string, object?> NoExtensions = [];

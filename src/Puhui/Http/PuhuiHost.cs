@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Puhui.Ingestion;
 using Puhui.Storage.Access;
+using Puhui.Storage.Governance;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
@@ -44,6 +45,7 @@ public static class PuhuiHost
         builder.Services.AddSingleton(offers);
         builder.Services.AddSingleton(mall);
         builder.Services.AddSingleton(new AccountViews(store, mall, offers, time));
+        builder.Services.AddSingleton(new CalendarStore(store, time));
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
             builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
@@ -98,6 +100,7 @@ public static class PuhuiHost
         api.MapAccess();
         api.MapMall();
         api.MapAccountViews();
+        api.MapCalendar();
         return app;
     }
 }
