@@ -38,13 +38,13 @@ internal static class CalendarCommand
             if (await DateAsync(parse.GetValue(from), "--from") is not { } start || await DateAsync(parse.GetValue(to), "--to") is not { } end) return 2;
             if (end < start)
             {
-                await Console.Error.WriteLineAsync($"结束日期早于起始日期 / --to {end:yyyy-MM-dd} comes before --from {start:yyyy-MM-dd}");
+                await Console.Error.WriteLineAsync($"结束日期早于起始日期 / The last day (--to {end:yyyy-MM-dd}) comes before the first (--from {start:yyyy-MM-dd})");
                 return 2;
             }
 
             if (end.DayNumber - start.DayNumber >= CalendarEndpoints.RangeDaysMax)
             {
-                await Console.Error.WriteLineAsync($"日期范围过长，至多 {CalendarEndpoints.RangeDaysMax} 天 / The range spans more than {CalendarEndpoints.RangeDaysMax} days");
+                await Console.Error.WriteLineAsync($"日期范围过长，至多 {CalendarEndpoints.RangeDaysMax} 天 / The range spans more than {CalendarEndpoints.RangeDaysMax} days, both ends included");
                 return 2;
             }
 

@@ -65,7 +65,7 @@ public static class CalendarEndpoints
         if (WorkingDayCalendarData.ParseDate(from) is not { } start) return Problems.Of("invalid-argument", $"from is a date written yyyy-MM-dd, not '{from}'");
         if (WorkingDayCalendarData.ParseDate(to) is not { } end) return Problems.Of("invalid-argument", $"to is a date written yyyy-MM-dd, not '{to}'");
         if (end < start) return Problems.Of("invalid-argument", $"to ({end:yyyy-MM-dd}) comes before from ({start:yyyy-MM-dd})");
-        if (end.DayNumber - start.DayNumber >= RangeDaysMax) return Problems.Of("invalid-argument", $"a range spans at most {RangeDaysMax} days");
+        if (end.DayNumber - start.DayNumber >= RangeDaysMax) return Problems.Of("invalid-argument", $"a range spans at most {RangeDaysMax} days, both ends included");
         var calendar = await calendars.GetAsync(ct);
         var days = new List<CalendarDayDto>();
         for (var day = start; day <= end; day = day.AddDays(1)) days.Add(Day(calendar, day));
