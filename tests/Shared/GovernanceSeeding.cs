@@ -17,10 +17,10 @@ public static class GovernanceSeeding
     public static readonly Actor PlatformOperator = new(WorkflowRole.PlatformOperator, "platform-operator:seeding");
     public static readonly Actor Administrator = new(WorkflowRole.Administrator, "admin:seeding");
 
-    /// <summary>A workflow store over <paramref name="store"/> counting plain weekdays, with panels drawn from the pool.</summary>
+    /// <summary>A workflow store over <paramref name="store"/> counting working days by the shipped calendar, with panels drawn from the pool.</summary>
     public static WorkflowStore Workflows(LedgerStore store, ScenarioStore scenarios, TimeProvider time, WorkingDayCalendar? calendar = null)
     {
-        var days = calendar ?? new WorkingDayCalendar([], 2025, 2027);
+        var days = calendar ?? WorkingDayCalendarData.Shipped();
         return GovernanceSetup.Create(store, scenarios, _ => Task.FromResult(days), time);
     }
 

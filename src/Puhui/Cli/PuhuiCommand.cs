@@ -20,5 +20,6 @@ internal static class PuhuiCommand
         yield return ExpireCommand.Create();
         yield return DemoCommand.Create();
         yield return MethodologyCommand.Create();
+        yield return CalendarCommand.Create();
     }
 }

@@ -84,16 +84,16 @@ public static class GovernanceDemo
         var draw = await api.GetAsync<PanelDrawDto>($"/api/v1/public/panel-draws/{firstDraw}", null, ct);
         var tokens = experts.ToDictionary(e => e.Id, e => e.Token);
 
-        async Task PanelPassesAsync(IReadOnlyList<long> panel, string why)
+        async Task PanelPassesAsync(string steps, IReadOnlyList<long> panel, string why)
         {
             foreach (var expert in panel)
             {
                 clock.Advance(TimeSpan.FromHours(2));
-                await api.PostAsync<ApplicationDetailDto>(path, tokens[expert], new StepRequest("opinion", why, null, "pass", null, null, null, null), ct);
+                await api.PostAsync<ApplicationDetailDto>(steps, tokens[expert], new StepRequest("opinion", why, null, "pass", null, null, null, null), ct);
             }
         }
 
-        await PanelPassesAsync(accepted.Application.Panel, "基准线与因子来源可靠，同意 / baseline and factors well sourced; pass");
+        await PanelPassesAsync(path, accepted.Application.Panel, "基准线与因子来源可靠，同意 / baseline and factors well sourced; pass");
         clock.Advance(TimeSpan.FromDays(1));
         var noticed = await api.PostAsync<ApplicationDetailDto>(path, platform.Token,
             new StepRequest("publish", "专家评估通过，予以公示 / passed by the panel; public notice", null, null, null, null, null, null), ct);
@@ -106,7 +106,7 @@ public static class GovernanceDemo
         clock.Advance(TimeSpan.FromDays(1));
         await api.PostAsync<ApplicationDetailDto>(path, platform.Token, new StepRequest("answer-objection",
             "方法学按轨迹里程计量，并设单日上限，异议不成立 / the methodology counts tracked distance with a daily cap; dismissed", null, null, null, objection.Id, "dismissed", null), ct);
-        await PanelPassesAsync(accepted.Application.Panel, "复核异议后维持通过 / reviewed the objection; pass stands");
+        await PanelPassesAsync(path, accepted.Application.Panel, "复核异议后维持通过 / reviewed the objection; pass stands");
         clock.Advance(TimeSpan.FromDays(1));
         var second = await api.PostAsync<ApplicationDetailDto>(path, platform.Token,
             new StepRequest("publish", "异议已答复，重新公示 / objection answered; notice again", null, null, null, null, null, null), ct);
@@ -133,7 +133,7 @@ public static class GovernanceDemo
             var steps = $"/api/v1/applications/{applied.Id}/steps";
             var review = await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("accept", "受理审查 / accepted for review", null, null, null, null, null,
                 withExperts ? new PanelSpecDto(["transport"], 3) : null), token);
-            if (withExperts) await PanelPassesAsync(review.Application.Panel, "数据链路可核验 / the data can be verified");
+            if (withExperts) await PanelPassesAsync(steps, review.Application.Panel, "数据链路可核验 / the data can be verified");
             await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("pass", "审查通过，报主管部门备案 / passed; reported for filing", null, null, null, null, null, null), token);
             await api.PostAsync<ApplicationDetailDto>(steps, adminToken, new StepRequest("file", "备案 / filed", null, null, null, null, null, null), token);
             await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("start", "数据接入完成，开始运行 / connected; running", null, null, null, null, null, null), token);

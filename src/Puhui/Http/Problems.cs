@@ -79,6 +79,7 @@ public static class Problems
         ["document-not-found"] = (StatusCodes.Status404NotFound, "文件不存在或未公开 / Document not found or not disclosed"),
         ["expert-not-found"] = (StatusCodes.Status404NotFound, "专家不存在 / Expert not found"),
         ["panel-draw-not-found"] = (StatusCodes.Status404NotFound, "专家抽取记录不存在 / Panel draw not found"),
+        ["calendar-day-invalid"] = (StatusCodes.Status400BadRequest, "日历条目无效 / Invalid calendar day"),
     };
 
     private static readonly Dictionary<string, object?> NoExtensions = [];

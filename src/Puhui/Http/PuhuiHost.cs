@@ -46,12 +46,14 @@ public static class PuhuiHost
         builder.Services.AddSingleton(mall);
         builder.Services.AddSingleton(new AccountViews(store, mall, offers, time));
         builder.Services.AddSingleton(new ExpertStore(store, time));
-        var workflows = GovernanceSetup.Create(store, scenarios, _ => Task.FromResult(new Puhui.Governance.WorkingDayCalendar([], 2025, 2027)), time);
+        var calendar = new CalendarStore(store, time);
+        var workflows = GovernanceSetup.Create(store, scenarios, calendar.GetAsync, time);
         builder.Services.AddSingleton(workflows);
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
         builder.Services.AddSingleton(new PanelDraws(store, time));
+        builder.Services.AddSingleton(calendar);
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
         if (options.AdministratorToken is { Length: > 0 } adminToken)
             builder.Services.AddHostedService(services => new AdministratorTokenRegistration(services.GetRequiredService<AccessTokens>(), adminToken));
@@ -109,6 +111,7 @@ public static class PuhuiHost
         api.MapExperts();
         api.MapGovernance();
         api.MapDisclosure();
+        api.MapCalendar();
         return app;
     }
 }
