@@ -120,7 +120,7 @@ public class ExpertStoreTests
         var ids = new List<long>();
         for (var i = 0; i < 6; i++)
             ids.Add((await experts.AddAsync(new NewExpert($"专家{i}", i == 0 ? "Metro" : $"大学{i}", i == 0 ? w.Metro.Value : null, i % 2 == 0 ? ["energy"] : ["transport"], ""), Admin)).Expert!.Id);
-        await experts.SetStatusAsync(ids[5], ExpertStatus.Inactive, Admin);
+        await experts.SetStatusAsync(ids[5], ExpertStatus.Inactive, Admin, CancellationToken.None);
         await experts.DeclareConflictAsync(ids[4], new ExpertConflict(null, " 深圳地铁 ", "曾任顾问"), Admin);
         var request = new PanelRequest(["energy", "transport"], 2, w.Metro.Value, "深圳地铁");
 
