@@ -68,6 +68,9 @@ public sealed class ExpertStore(LedgerStore store, TimeProvider time)
         return new(ExpertWriteStatus.Done, await GetAsync(id, ct), null);
     }
 
+    /// <summary>Activates or deactivates an expert without a comment.</summary>
+    public Task<ExpertWrite> SetStatusAsync(long id, ExpertStatus status, string actor, CancellationToken ct) => SetStatusAsync(id, status, actor, null, ct);
+
     /// <summary>Activates or deactivates an expert; an inactive expert is never drawn. Setting the status it already has is refused.</summary>
     public async Task<ExpertWrite> SetStatusAsync(long id, ExpertStatus status, string actor, string? comment = null, CancellationToken ct = default)
     {

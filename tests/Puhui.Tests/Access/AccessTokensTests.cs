@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Puhui.Ledger;
 using Puhui.Storage;
+using Puhui.Governance;
 using Puhui.Storage.Access;
+using Puhui.Storage.Governance;
 
 namespace Puhui.Tests.Access;
 
@@ -87,6 +89,39 @@ public class AccessTokensTests
         await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Administrator, w.Metro, "", default));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => tokens.IssueAsync((PrincipalRole)9, w.Alice, "", default));
         await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Person, w.Alice, new string('x', AccessTokens.LabelLengthMax + 1), default));
+        Assert.Equal(0, await w.CountAsync("access_tokens"));
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task Expert_and_platform_operator_tokens_act_for_no_account_and_an_experts_names_the_expert(StoreKind kind)
+    {
+        await using var w = await CredentialWorld.CreateAsync(kind);
+        var tokens = new AccessTokens(w.Store, w.Clock);
+        var expert = (await new ExpertStore(w.Store, w.Clock).AddAsync(new NewExpert("王工", "深圳地铁", null, ["transport"], ""), "admin:test")).Expert!.Id;
+        var expertToken = await tokens.IssueAsync(PrincipalRole.Expert, null, expert, "王工", default);
+        var operatorToken = await tokens.IssueAsync(PrincipalRole.PlatformOperator, null, "受理窗口 / intake desk", default);
+        var staff = await tokens.IssueAsync(PrincipalRole.OrganisationStaff, w.Metro, "ops desk", default);
+
+        Assert.Equal(new Principal(PrincipalRole.Expert, null, "王工", expert), await tokens.AuthenticateAsync(expertToken, default));
+        Assert.Equal(new Principal(PrincipalRole.PlatformOperator, null, "受理窗口 / intake desk"), await tokens.AuthenticateAsync(operatorToken, default));
+        Assert.Equal(expert, (await new AccessTokens(w.Store, w.Clock).AuthenticateAsync(expertToken, default))!.ExpertId);
+        Assert.Null((await tokens.AuthenticateAsync(staff, default))!.ExpertId);
+        Assert.Equal((long)PrincipalRole.PlatformOperator, await w.ScalarAsync("SELECT role FROM access_tokens WHERE label = '受理窗口 / intake desk'"));
+    }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task An_expert_token_needs_an_existing_expert_and_no_other_role_names_one(StoreKind kind)
+    {
+        await using var w = await CredentialWorld.CreateAsync(kind);
+        var tokens = new AccessTokens(w.Store, w.Clock);
+        var expert = (await new ExpertStore(w.Store, w.Clock).AddAsync(new NewExpert("王工", "深圳地铁", null, ["transport"], ""), "admin:test")).Expert!.Id;
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Expert, null, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Expert, null, expert + 1, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Expert, w.Metro, expert, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.PlatformOperator, w.Metro, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.PlatformOperator, null, expert, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Person, w.Alice, expert, "", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.IssueAsync(PrincipalRole.Administrator, null, expert, "", default));
         Assert.Equal(0, await w.CountAsync("access_tokens"));
     }
 
