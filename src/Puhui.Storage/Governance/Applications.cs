@@ -57,6 +57,9 @@ public enum StepStatus
 
     /// <summary>The step is allowed, but what it would do is not (e.g. filing a version that is already filed).</summary>
     Conflict,
+
+    /// <summary>The request is malformed: a limit exceeded, a title missing.</summary>
+    Invalid,
 }
 
 /// <summary>The outcome of a step: the application after it and its log entry, or why it was refused.</summary>

@@ -13,6 +13,7 @@ public static class GovernanceSetup
         var workflows = new WorkflowStore(store, calendar, time, DrawFromPoolAsync);
         workflows.Register(Workflows.Methodology.Kind, new MethodologyApplications(workflows));
         workflows.Register(Workflows.Scenario.Kind, new ScenarioApplications(workflows, scenarios));
+        VerificationBodies.RegisterEffects(workflows);
         return workflows;
     }
 

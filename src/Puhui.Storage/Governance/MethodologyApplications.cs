@@ -21,18 +21,18 @@ public sealed class MethodologyApplications(WorkflowStore workflows) : IApplicat
     {
         ArgumentNullException.ThrowIfNull(applicant);
         ArgumentNullException.ThrowIfNull(text);
-        if (text.Length > WorkflowStore.PayloadLengthMax / 2) return Refusal($"a methodology text is at most {WorkflowStore.PayloadLengthMax / 2 / 1024} KiB");
+        if (text.Length > WorkflowStore.PayloadLengthMax / 2) return Refusal(StepStatus.Invalid, $"a methodology text is at most {WorkflowStore.PayloadLengthMax / 2 / 1024} KiB");
         var (methodology, problem) = MethodologyStore.Check(text);
-        if (problem is not null) return Refusal("the methodology is not valid: " + problem);
+        if (problem is not null) return Refusal(StepStatus.Invalid, "the methodology is not valid: " + problem);
         var subject = Subject(methodology!.Id, methodology.Version);
         var store = new MethodologyStore(workflows.Ledger.Dialect);
         if (await store.GetAsync(methodology.Id, methodology.Version, ct) is not null)
-            return Refusal($"version {methodology.Version} of {methodology.Id} is already filed; apply with a new version");
+            return Refusal(StepStatus.Conflict, $"version {methodology.Version} of {methodology.Id} is already filed; apply with a new version");
         if ((await workflows.ListAsync(Workflows.Methodology.Kind, subject: subject, openOnly: true, ct: ct)).FirstOrDefault() is { } open)
-            return Refusal($"application {open.Id} for {methodology.Id} {methodology.Version} is still {open.State}");
+            return Refusal(StepStatus.Conflict, $"application {open.Id} for {methodology.Id} {methodology.Version} is still {open.State}");
         var revision = (await store.ListAsync(ct)).Any(m => m.MethodologyId == methodology.Id);
         var applicantAccount = await workflows.Ledger.FindAccountAsync(applicant.Account ?? throw new ArgumentException("An applicant acts for an account.", nameof(applicant)), ct);
-        if (applicantAccount is null) return Refusal($"account {applicant.Account} does not exist");
+        if (applicantAccount is null) return Refusal(StepStatus.Invalid, $"account {applicant.Account} does not exist");
         var payload = JsonSerializer.Serialize(new MethodologyApplicationPayload(methodology.Id, methodology.Version, methodology.ContentHash, revision, text),
             MethodologyApplicationJson.Default.MethodologyApplicationPayload);
         var title = revision ? ("修订", "Revision") : ("新方法学", "New methodology");
@@ -95,7 +95,7 @@ public sealed class MethodologyApplications(WorkflowStore workflows) : IApplicat
         }
     }
 
-    private static StepResult Refusal(string detail) => new(StepStatus.Conflict, null, null, null, detail);
+    private static StepResult Refusal(StepStatus status, string detail) => new(status, null, null, null, detail);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -89,25 +89,25 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(applicant);
-        if (applicant.Account is not { } account) throw new ArgumentException("An applicant acts for an account.", nameof(applicant));
+        if (applicant.Account is not { } account || applicant.Role != WorkflowRole.Applicant)
+            throw new ArgumentException("An application is submitted by its applicant, acting for an account.", nameof(applicant));
         if (string.IsNullOrWhiteSpace(titleZh) || titleZh.Length > TitleLengthMax || string.IsNullOrWhiteSpace(titleEn) || titleEn.Length > TitleLengthMax)
-            return Refused(StepStatus.Conflict, $"titles are 1–{TitleLengthMax} characters in both languages");
-        if (payload.Length > PayloadLengthMax) return Refused(StepStatus.Conflict, $"an application is at most {PayloadLengthMax / 1024} KiB");
-        if (documents.Count > Step.DocumentsMax) return Refused(StepStatus.Conflict, $"at most {Step.DocumentsMax} documents per step");
-        if (comment.Length > WorkflowDefinition.CommentLengthMax) return Refused(StepStatus.Conflict, $"a comment is at most {WorkflowDefinition.CommentLengthMax} characters");
-
-        var at = time.GetUtcNow();
-        var today = LocalDay(at);
+            return Refused(StepStatus.Invalid, $"titles are 1–{TitleLengthMax} characters in both languages");
+        if (payload.Length > PayloadLengthMax) return Refused(StepStatus.Invalid, $"an application is at most {PayloadLengthMax / 1024} KiB");
+        if (documents.Count > Step.DocumentsMax) return Refused(StepStatus.Invalid, $"at most {Step.DocumentsMax} documents per step");
+        if (comment.Length > WorkflowDefinition.CommentLengthMax) return Refused(StepStatus.Invalid, $"a comment is at most {WorkflowDefinition.CommentLengthMax} characters");
         var calendarNow = await calendar(ct);
-        var initial = workflow.State(workflow.Initial);
-        var due = initial.Deadline?.DueOn(calendarNow, today, today, null);
-        var nowUs = CanonicalEncoding.ToUnixMicroseconds(at);
 
         await using var connection = await store.Dialect.OpenAsync(ct);
         using var writer = await store.Dialect.EnterWriterAsync(ct);
         var (tx, seq, hash) = await GovernanceLog.BeginAsync(store.Dialect, connection, ct);
         await using (tx)
         {
+            // The clock is read holding the log's head, so entries' times never run backwards along the chain.
+            var at = time.GetUtcNow();
+            var today = LocalDay(at);
+            var due = workflow.State(workflow.Initial).Deadline?.DueOn(calendarNow, today, today, null);
+            var nowUs = CanonicalEncoding.ToUnixMicroseconds(at);
             if (await MissingDocumentAsync(connection, tx, documents, ct) is { } missing)
                 return Refused(StepStatus.DocumentMissing, $"document {missing} is not stored; upload it first");
             long id;
@@ -142,8 +142,8 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(actor);
         var documents = step.Documents ?? [];
-        if (documents.Count > Step.DocumentsMax) return Refused(StepStatus.Conflict, $"at most {Step.DocumentsMax} documents per step");
-        if (step.ObjectorName is { Length: > Step.ObjectorNameLengthMax }) return Refused(StepStatus.Conflict, $"a name is at most {Step.ObjectorNameLengthMax} characters");
+        if (documents.Count > Step.DocumentsMax) return Refused(StepStatus.Invalid, $"at most {Step.DocumentsMax} documents per step");
+        if (step.ObjectorName is { Length: > Step.ObjectorNameLengthMax }) return Refused(StepStatus.Invalid, $"a name is at most {Step.ObjectorNameLengthMax} characters");
         var calendarNow = await calendar(ct);
 
         await using var connection = await store.Dialect.OpenAsync(ct);

@@ -36,12 +36,14 @@ public sealed record PublicObjectionListDto(IReadOnlyList<PublicObjectionDto> Ob
 /// </summary>
 public static class DisclosureEndpoints
 {
-    /// <summary>The states in which an application's documents are public, per workflow: from its public notice or filing on.</summary>
+    /// <summary>
+    /// The states in which an application's documents are public, per workflow: from its public notice or filing on.
+    /// A verification body's documents carry its staff's qualifications, which are personal data: never disclosed.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> DisclosedStates = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
         [Workflows.Methodology.Kind] = ["public-notice", "filed", "revised", "withdrawn"],
         [Workflows.Scenario.Kind] = ["filed", "running", "suspended", "terminated"],
-        [Workflows.VerificationBody.Kind] = ["approved", "suspended", "revoked"],
     };
 
     public static RouteGroupBuilder MapDisclosure(this RouteGroupBuilder api)

@@ -138,6 +138,7 @@ public static class GovernanceEndpoints
             return Problems.Of("forbidden", "a methodology is applied for by a person or an organisation's staff (JS 12)");
         if (string.IsNullOrWhiteSpace(request.Text)) return Problems.Of("invalid-argument", "text is the methodology's YAML");
         var result = await applications.SubmitAsync(new Actor(WorkflowRole.Applicant, ActorName(principal), account), request.Text, request.Documents ?? [], request.Comment ?? "", ct);
+        if (result.Status == StepStatus.Invalid) return Problems.Of("methodology-invalid", result.Detail);
         return result.Succeeded ? TypedResults.Created($"/api/v1/applications/{result.Application!.Id}", await DtoAsync(result.Application, workflows, ct)) : StepProblem(result);
     }
 
@@ -284,6 +285,7 @@ public static class GovernanceEndpoints
             StepStatus.DocumentMissing => "document-not-found",
             StepStatus.PanelShortfall => "panel-unavailable",
             StepStatus.Conflict => "application-conflict",
+            StepStatus.Invalid => "invalid-argument",
             _ => result.Decision?.Refusal switch
             {
                 WorkflowRefusal.WrongRole => "action-forbidden",

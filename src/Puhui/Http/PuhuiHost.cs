@@ -52,6 +52,7 @@ public static class PuhuiHost
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
+        builder.Services.AddSingleton(new VerificationBodies(workflows, time));
         builder.Services.AddSingleton(new PanelDraws(store, time));
         builder.Services.AddSingleton(calendar);
         builder.Services.AddRateLimiter(limiter => RateLimits.Configure(limiter, options.RegistrationsPerMinute));
@@ -111,6 +112,7 @@ public static class PuhuiHost
         api.MapExperts();
         api.MapGovernance();
         api.MapDisclosure();
+        api.MapVerificationBodies();
         api.MapCalendar();
         return app;
     }
