@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Puhui.Ledger;
+using Puhui.Storage.Governance;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
@@ -13,7 +14,7 @@ internal static class AuditCommand
     public static Command Create()
     {
         var db = StoreSetting.CreateOption();
-        var command = new Command("audit", "从日志重算全部余额并校验哈希链 / Recompute every balance from the journal and verify the hash chain") { db };
+        var command = new Command("audit", "从日志重算全部余额并校验哈希链与治理日志 / Recompute every balance from the journal, verify the hash chains and the governance log") { db };
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
@@ -28,7 +29,8 @@ internal static class AuditCommand
         var ledger = Print(store, await store.AuditAsync(null, ct));
         var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
         var mall = Print(await MallAudit.RunAsync(store, ct));
-        return Math.Max(ledger, Math.Max(ingestion, mall));
+        var governance = Print(await GovernanceAudit.RunAsync(store, ct));
+        return new[] { ledger, ingestion, mall, governance }.Max();
     }
 
     /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>
@@ -69,6 +71,14 @@ internal static class AuditCommand
     {
         Console.WriteLine($"权益 / Offers: {N(report.Offers)}  兑换 / Redemptions: {N(report.Redemptions)}  取消 / Cancellations: {N(report.Cancellations)}");
         return Verdict("商城审计", "Mall audit", report.Problems);
+    }
+
+    /// <summary>Prints the governance audit and returns its exit code.</summary>
+    public static int Print(GovernanceAuditReport report)
+    {
+        Console.WriteLine($"治理日志 / Governance log: {N(report.Entries)} 条 / entries  申请 / Applications: {N(report.Applications)}  异议 / Objections: {N(report.Objections)}  意见 / Opinions: {N(report.Opinions)}");
+        Console.WriteLine($"治理链头哈希 / Governance head hash: {Convert.ToHexStringLower(report.HeadHash)}");
+        return Verdict("治理审计", "Governance audit", report.Problems);
     }
 
     /// <summary>One line a script can grep (e.g. "接入审计通过 / Ingestion audit passed"), the problems on stderr, and the exit code.</summary>

@@ -84,6 +84,7 @@ internal static class DemoCommand
         }
 
         var elapsed = watch.Elapsed;
+        if (result.Governance is { } governance) PrintGovernance(governance);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"模拟时段 / Simulated: {result.From.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} → {result.To.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} (UTC+8), {options.Days} days, seed {options.Seed}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -145,6 +146,19 @@ internal static class DemoCommand
     }
 
     /// <summary>Prints what the demo's mall did; 1 when the persons' honour disagrees with it, else 0.</summary>
+    /// <summary>The governance walk: one methodology through an objection to filing, the scenarios to running, and what the public sees.</summary>
+    private static void PrintGovernance(GovernanceDemoResult g)
+    {
+        Console.WriteLine("治理流程演示 / Governance demo");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"方法学申请 / Methodology application #{g.MethodologyApplication}: 专家组抽取 / panel draw #{g.FirstPanelDraw}（因利益冲突排除 {g.ExcludedFromFirstDraw} 人 / {g.ExcludedFromFirstDraw} excluded for conflicts of interest；{(g.FirstDrawReplays ? "复算一致 / replays" : "复算不一致 / DOES NOT REPLAY")}）"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"首次公示至 / First notice until {g.FirstNoticeEndsOn:yyyy-MM-dd}；异议 / objection #{g.Objection}: {g.ObjectionOutcome}；再次公示至 / second notice until {g.NoticeEndsOn:yyyy-MM-dd}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"备案 / Filed on {g.FiledOn:yyyy-MM-dd}: {g.MethodologyFiled}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"公开信息 / Public disclosure: {g.PublicMethodologiesFiled} 个已备案方法学版本 / filed methodology versions, {g.ScenariosRunning} 个运行中场景 / running scenarios, {g.PublicExperts} 位专家 / experts"));
+    }
+
     private static int PrintMall(MallDemoSummary mall)
     {
         var table = new Table().Title("积分商城演示 / Points mall demo").AddColumns("项目 / Item", "数量 / Count");

@@ -20,6 +20,7 @@ internal static class PuhuiCommand
         yield return ExpireCommand.Create();
         yield return DemoCommand.Create();
         yield return MethodologyCommand.Create();
+        yield return WorkflowCommand.Create();
         yield return CalendarCommand.Create();
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Puhui.Host.Http;
 using Puhui.Ingestion;
 
@@ -11,6 +12,7 @@ public sealed record GovernanceDemoResult(
     string MethodologyFiled,
     long FirstPanelDraw,
     int ExcludedFromFirstDraw,
+    bool FirstDrawReplays,
     DateOnly FirstNoticeEndsOn,
     long Objection,
     string ObjectionOutcome,
@@ -119,7 +121,10 @@ public static class GovernanceDemo
 
         var publicMethodologies = await api.GetAsync<PublicMethodologyListDto>("/api/v1/public/methodologies", null, ct);
         var publicExperts = await api.GetAsync<PublicExpertListDto>("/api/v1/public/experts", null, ct);
-        var result = new GovernanceDemoResult(application.Id, "walking 1.1.0 " + filed.Application.State, firstDraw, draw.Excluded.Count, firstNoticeEnds, objection.Id,
+        var replay = await api.GetAsync<JsonElement>($"/api/v1/public/panel-draws/{firstDraw}/verification", null, ct);
+        var conflicted = draw.Excluded.Count(e => e.Reason is "same-organisation" or "declared-conflict");
+        var result = new GovernanceDemoResult(application.Id, "walking 1.1.0 " + filed.Application.State, firstDraw, conflicted, replay.GetProperty("replays").GetBoolean(),
+            firstNoticeEnds, objection.Id,
             (await api.GetAsync<PublicObjectionListDto>($"/api/v1/public/objections?application={application.Id}", null, ct)).Objections.Single().Outcome, noticeEnds,
             DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime), 0,
             publicMethodologies.Methodologies.Count(m => m.Standing == "filed"), publicExperts.Experts.Count, platform.Token);

@@ -19,6 +19,14 @@ public class BehaviourDemoCommandTests
         Assert.True(first.ExitCode == 0, first.Output + first.Error);
         Assert.Contains("审计通过 / Audit passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("接入审计通过 / Ingestion audit passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("治理审计通过 / Governance audit passed", first.Output, StringComparison.Ordinal);
+        // Governance: walking 1.1.0 through a panel that excluded the applicant's expert and a conflicted one, an
+        // objection (dismissed) and a second notice, to filing; every operator's scenario running and disclosed.
+        Assert.Contains("治理流程演示 / Governance demo", first.Output, StringComparison.Ordinal);
+        Assert.Contains("（因利益冲突排除 2 人 / 2 excluded for conflicts of interest；复算一致 / replays）", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"异议 / objection #\d+: dismissed", first.Output);
+        Assert.Contains(": walking 1.1.0 filed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("6 个运行中场景 / running scenarios", first.Output, StringComparison.Ordinal);
         Assert.Contains("与各运营机构统计一致 / Every operator's statistics agree", first.Output, StringComparison.Ordinal);
         // The mall: providers, redemptions, a sink donation, an expiry run two years on, and honour that agrees with it all.
         Assert.Contains("积分商城演示 / Points mall demo", first.Output, StringComparison.Ordinal);
