@@ -156,7 +156,7 @@ internal static class DemoCommand
             $"首次公示至 / First notice until {g.FirstNoticeEndsOn:yyyy-MM-dd}；异议 / objection #{g.Objection}: {g.ObjectionOutcome}；再次公示至 / second notice until {g.NoticeEndsOn:yyyy-MM-dd}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"备案 / Filed on {g.FiledOn:yyyy-MM-dd}: {g.MethodologyFiled}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"公开信息 / Public disclosure: {g.PublicMethodologiesFiled} 个已备案方法学版本 / filed methodology versions, {g.ScenariosRunning} 个运行中场景 / running scenarios, {g.PublicExperts} 位专家 / experts"));
+            $"公开信息 / Public disclosure: {g.PublicMethodologiesFiled} 个已备案方法学版本 / filed methodology versions, {g.ScenariosRunning} 个运行中场景 / running scenarios, {g.PublicExperts} 位专家 / experts, {g.PublicVerificationBodies} 家核查机构 / verification bodies"));
     }
 
     private static int PrintMall(MallDemoSummary mall)

@@ -21,6 +21,7 @@ public sealed record GovernanceDemoResult(
     int ScenariosRunning,
     int PublicMethodologiesFiled,
     int PublicExperts,
+    int PublicVerificationBodies,
     string PlatformOperatorToken);
 
 /// <summary>
@@ -30,7 +31,8 @@ public sealed record GovernanceDemoResult(
 /// the panel passes it; it goes on public notice; a resident objects, which sends it back to evaluation; the
 /// objection is answered, the panel looks again, a second notice runs its five working days, and the
 /// administrator files it. Each operator's scenario is then applied for, reviewed (one with experts), filed and
-/// started. Finally the public disclosure API is read back without a token.
+/// started, and a verification body is approved against the JS 40 conditions. Finally the public disclosure API is
+/// read back without a token.
 /// </summary>
 public static class GovernanceDemo
 {
@@ -119,6 +121,22 @@ public static class GovernanceDemo
         var filed = await api.PostAsync<ApplicationDetailDto>(path, adminToken,
             new StepRequest("file", "公示期满无异议，备案并公布 / notice ended without open objection; filed", null, null, null, null, null, null), ct);
 
+        // A verification body applies against the JS 40 conditions and the administrator approves it (JS 41).
+        var verifier = await api.PostAsync<OrganisationCreatedDto>("/api/v1/organisations", adminToken,
+            new OrganisationRequest("js-carbon-verification", "江苏碳核查中心 / Jiangsu Carbon Verification Centre", ["VerificationBody"]), ct);
+        var qualification = await api.PostAsync<DocumentDto>("/api/v1/documents", verifier.StaffToken, new DocumentUpload("资质证明.txt", "text/plain",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("CNAS 认可证书及人员资质 / CNAS accreditation and staff qualifications"))), ct);
+        var staff = Enumerable.Range(1, 5).Select(i => (VerificationStaffRequest?)new VerificationStaffRequest($"核查员{i}", i == 1 ? "master" : "bachelor", 2 + i, true, true)).ToList();
+        var validUntil = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddYears(3);
+        var body = await api.PostAsync<VerificationBodyApplicationDto>("/api/v1/verification-bodies/applications", verifier.StaffToken,
+            new VerificationBodyApplicationRequest("南京市建邺区江东中路 100 号 / 100 Jiangdong Rd, Nanjing", "核查用计量器具与实验室 / metering equipment and a laboratory", true, true,
+                "核查管理制度与财务制度 / verification management and financial systems", staff,
+                [new VerificationAccreditationRequest("ghg-validation-verification", "CNAS-GHG-0001", "温室气体审定与核查 / GHG validation and verification", validUntil)], false,
+                [qualification.Sha256], "申请认定为碳普惠核查机构 / applying as a verification body"), ct);
+        await api.PostAsync<ApplicationDetailDto>($"/api/v1/applications/{body.Id}/steps", adminToken,
+            new StepRequest("approve", "符合江苏办法第四十条 / meets JS 40", null, null, null, null, null, null), ct);
+        var bodies = await api.GetAsync<PublicVerificationBodyListDto>("/api/v1/public/verification-bodies", null, ct);
+
         var publicMethodologies = await api.GetAsync<PublicMethodologyListDto>("/api/v1/public/methodologies", null, ct);
         var publicExperts = await api.GetAsync<PublicExpertListDto>("/api/v1/public/experts", null, ct);
         var replay = await api.GetAsync<JsonElement>($"/api/v1/public/panel-draws/{firstDraw}/verification", null, ct);
@@ -127,7 +145,7 @@ public static class GovernanceDemo
             firstNoticeEnds, objection.Id,
             (await api.GetAsync<PublicObjectionListDto>($"/api/v1/public/objections?application={application.Id}", null, ct)).Objections.Single().Outcome, noticeEnds,
             DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime), 0,
-            publicMethodologies.Methodologies.Count(m => m.Standing == "filed"), publicExperts.Experts.Count, platform.Token);
+            publicMethodologies.Methodologies.Count(m => m.Standing == "filed"), publicExperts.Experts.Count, bodies.Bodies.Count(b => b.State == "approved"), platform.Token);
 
         async Task RunScenarioAsync(string staffToken, ScenarioDefinition scenario, bool withExperts, CancellationToken token)
         {
