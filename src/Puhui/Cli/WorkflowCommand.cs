@@ -32,7 +32,7 @@ internal static class WorkflowCommand
             await using var store = await StoreSetting.OpenAsync(parse.GetValue(db), ct);
             var calendar = new CalendarStore(store, TimeProvider.System);
             var workflows = GovernanceSetup.Create(store, new ScenarioStore(store), calendar.GetAsync, TimeProvider.System);
-            var rows = await DeskAsync(workflows, wanted, parse.GetValue(all), ct);
+            var rows = await Desk.ListAsync(workflows, wanted, parse.GetValue(all), ct);
             if (parse.GetValue(overdue)) rows = rows.Where(r => r.Overdue).ToList();
             Print(store, rows);
             return 0;
@@ -43,27 +43,7 @@ internal static class WorkflowCommand
         return command;
     }
 
-    /// <summary>One row of the desk, with its deadline counted in working days from today.</summary>
-    public sealed record DeskRow(Application Application, WorkflowState State, bool Overdue, int? WorkingDaysLeft);
-
-    /// <summary>Open applications (or all), overdue first — the longest overdue at the top — then by the nearest deadline.</summary>
-    public static async Task<IReadOnlyList<DeskRow>> DeskAsync(WorkflowStore workflows, string? kind, bool includeClosed, CancellationToken ct)
-    {
-        var calendar = await workflows.CalendarAsync(ct);
-        var today = workflows.LocalDay(workflows.Time.GetUtcNow());
-        var rows = new List<DeskRow>();
-        foreach (var a in await workflows.ListAsync(kind, openOnly: !includeClosed, ct: ct))
-        {
-            var state = a.Definition.State(a.State);
-            var deadline = a.DueOn is not null && state.Deadline is { Minimum: false };
-            var overdue = deadline && a.IsOpen && today > a.DueOn;
-            rows.Add(new DeskRow(a, state, overdue, a.DueOn is { } due ? calendar.WorkingDaysBetween(today, due) : null));
-        }
-
-        return rows.OrderByDescending(r => r.Overdue).ThenBy(r => r.Application.DueOn is null).ThenBy(r => r.Application.DueOn).ThenBy(r => r.Application.Id).ToList();
-    }
-
-    private static void Print(LedgerStore store, IReadOnlyList<DeskRow> rows)
+    private static void Print(LedgerStore store, IReadOnlyList<DeskEntry> rows)
     {
         Console.WriteLine($"数据库 / Store: {store.Description}");
         if (rows.Count == 0)
@@ -76,7 +56,7 @@ internal static class WorkflowCommand
         {
             var a = r.Application;
             var due = a.DueOn is not { } d ? "无期限 / no deadline"
-                : r.State.Deadline?.Minimum == true ? $"公示至 / notice until {d:yyyy-MM-dd}"
+                : r.IsNotice ? $"公示至 / notice until {d:yyyy-MM-dd}"
                 : r.Overdue ? $"已逾期 {-r.WorkingDaysLeft} 个工作日 / overdue by {-r.WorkingDaysLeft} working day(s) (due {d:yyyy-MM-dd})"
                 : $"期限 / due {d:yyyy-MM-dd}（剩 {r.WorkingDaysLeft} 个工作日 / {r.WorkingDaysLeft} working day(s) left）";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
