@@ -59,6 +59,41 @@ public sealed class WorkflowConcurrencyTests
         Assert.Equal("public-notice", (await w.StepAsync(app.Id, new Step("publish", "公示"), PlatformOperator)).State);
     }
 
+    [Theory, MemberData(nameof(TestStores.All), MemberType = typeof(TestStores))]
+    public async Task Eight_submissions_of_one_methodology_version_at_once_open_exactly_one_application(StoreKind kind)
+    {
+        const int racers = 8;
+        await using var w = await CreateAsync(kind);
+
+        var results = await RaceAsync(w, kind, racers, (workflows, _) => new MethodologyApplications(workflows).SubmitAsync(w.InstituteStaff, Walking("1.1.0"), [w.Dossier], "", default));
+
+        Assert.Single(results, r => r.Succeeded);
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Equal(StepStatus.Conflict, r.Status));
+        Assert.Single(await w.Workflows.ListAsync("methodology", ct: default));
+        Assert.Equal(["submit"], (await w.VerifyChainAsync()).Select(e => e.Action));
+    }
+
+    [Theory, MemberData(nameof(TestStores.All), MemberType = typeof(TestStores))]
+    public async Task Eight_applications_for_one_scenario_code_at_once_open_exactly_one(StoreKind kind)
+    {
+        const int racers = 8;
+        await using var w = await CreateAsync(kind);
+
+        var results = await RaceAsync(w, kind, racers, async (workflows, i) =>
+        {
+            var scenarios = new ScenarioStore(workflows.Ledger, w.Clock);
+            var (check, result) = await new ScenarioApplications(workflows, scenarios).SubmitAsync(i % 2 == 0 ? w.OperatorStaff : w.RivalOperatorStaff,
+                WalkingScenario("nj-walk"), [], "", default);
+            return result ?? new StepResult(StepStatus.Conflict, null, null, null, check.Status + ": " + check.Problem);
+        });
+
+        Assert.Single(results, r => r.Succeeded);
+        Assert.All(results.Where(r => !r.Succeeded), r => Assert.Contains("CodeTaken", r.Detail, StringComparison.Ordinal));
+        Assert.Single(await w.Workflows.ListAsync("scenario", ct: default));
+        Assert.Equal(1, await w.CountAsync("scenarios"));
+        Assert.Equal(["submit"], (await w.VerifyChainAsync()).Select(e => e.Action));
+    }
+
     /// <summary>
     /// Runs <paramref name="count"/> calls at once, released together, spread over several stores on the world's
     /// database (two for SQLite, five for PostgreSQL), each with its own workflow store; returns the results in call order.
