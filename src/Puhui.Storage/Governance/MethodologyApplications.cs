@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Puhui.Governance;
@@ -37,7 +39,23 @@ public sealed class MethodologyApplications(WorkflowStore workflows) : IApplicat
             MethodologyApplicationJson.Default.MethodologyApplicationPayload);
         var title = revision ? ("修订", "Revision") : ("新方法学", "New methodology");
         return await workflows.SubmitAsync(Workflows.Methodology, subject, $"{title.Item1}：{methodology.Title.Zh} {methodology.Version}",
-            $"{title.Item2}: {methodology.Title.En} {methodology.Version}", applicant, applicantAccount.DisplayName, payload, documents, comment, null, ct);
+            $"{title.Item2}: {methodology.Title.En} {methodology.Version}", applicant, applicantAccount.DisplayName, payload, documents, comment, NoOtherOpenAsync, ct);
+
+        // Checked again holding the governance log's head: two submissions of one version racing past the check above
+        // would otherwise both be received.
+        async Task<string?> NoOtherOpenAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken token)
+        {
+            var open = Workflows.Methodology.States.Where(s => !s.Final).Select(s => s.Code).ToList();
+            await using var cmd = Sql.Command(connection, tx, "");
+            var names = open.Select((state, i) => "@s" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+            for (var i = 0; i < open.Count; i++) cmd.With(names[i], open[i]);
+            cmd.CommandText = $"SELECT id, state FROM applications WHERE kind = @kind AND subject = @subject AND id <> @id AND state IN ({string.Join(", ", names)}) ORDER BY id";
+            cmd.With("@kind", Workflows.Methodology.Kind).With("@subject", subject).With("@id", id);
+            await using var r = await cmd.ExecuteReaderAsync(token);
+            return await r.ReadAsync(token)
+                ? $"application {r.GetInt64(0)} for {methodology.Id} {methodology.Version} is still {r.GetString(1)}"
+                : null;
+        }
     }
 
     public static string Subject(string methodologyId, string version) => methodologyId + "@" + version;

@@ -252,7 +252,11 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
 
         if (transition.Effects.HasFlag(WorkflowEffects.AnswerObjection))
         {
-            if (step.ObjectionId is not { } objectionId) return Refused(StepStatus.Refused, application, decision, "give objectionId: the objection this answers");
+            if (step.ObjectionId is not { } objectionId)
+            {
+                return new StepResult(StepStatus.Refused, application, decision with { Transition = null, Refusal = WorkflowRefusal.MissingInput }, null,
+                    "give objectionId: the objection this answers");
+            }
             await using var update = Sql.Command(connection, tx, """
                 UPDATE objections SET outcome = @outcome, response = @response, answered_seq = @seq, answered_us = @at
                 WHERE id = @id AND application_id = @app AND outcome = 0
