@@ -525,4 +525,49 @@ public class GovernanceApiTests
         Assert.Equal([m, s], seen.Order());
         Assert.Empty(Ids(await w.SendAsync(Get, "/api/v1/expert/applications", w.Experts[0].Token))); // 王工 works at the institute and knows no energy
     }
+
+    [Theory, MemberData(nameof(Stores))]
+    public async Task Undisclosed_documents_and_a_verification_bodys_staff_stay_with_those_who_may_read_them(StoreKind kind)
+    {
+        await using var w = await GovernanceHttpWorld.CreateAsync(kind, GovernanceHttpWorld.November);
+        var plan = await w.UploadAsync(w.Metro.Token, "场景方案.pdf", "%PDF walking scenario plan");
+        var s = (await w.ApplyForScenarioAsync("walk-sz", [plan])).GetProperty("id").GetInt64();
+        var panel = Panel((await w.StepAsync(s, w.Desk, new { action = "accept", panel = new { fields = new[] { "transport" }, size = 2 } })).GetProperty("application"));
+        var verifier = await w.AddOrganisationAsync("org:jscv", "江苏碳核查中心", "VerificationBody");
+        var certificate = await w.UploadAsync(verifier.Token, "资质证书.pdf", "%PDF accreditation certificate");
+        var vb = (await w.SendAsync(Post, "/api/v1/verification-bodies/applications", verifier.Token, new
+        {
+            officeAddress = "南京市玄武区北京东路 1 号", facilities = "办公室 300 平方米，配备能源计量仪器", managementSystem = true, financialSystem = true,
+            systemsDescription = "《碳普惠核查管理制度》《财务管理制度》",
+            staff = Enumerable.Range(1, 5).Select(i => new { name = $"核查员{i}", degree = "master", experienceYears = 5, fullTime = true, continuingEducation = true }),
+            accreditations = new[] { new { type = "ghg-validation-verification", number = "GHG-2024-0815", scope = "温室气体审定与核查", validUntil = "2028-12-31" } },
+            documents = new[] { certificate },
+        })).GetProperty("id").GetInt64();
+
+        // The public record of a verification body's application shows its steps, not its staff or its documents.
+        var record = await w.SendAsync(Get, $"/api/v1/public/applications/{vb}", null);
+        Assert.DoesNotContain("核查员", record.GetRawText(), StringComparison.Ordinal);
+        Assert.Empty(record.GetProperty("documents").EnumerateArray());
+        Assert.Contains("核查员1", (await w.DetailAsync(vb)).GetRawText(), StringComparison.Ordinal);
+        await w.RefusedAsync(Get, $"/api/v1/public/documents/{certificate}", null, null, HttpStatusCode.NotFound, "document-not-found");
+
+        // A document is read by whoever may read an application it is attached to, and by its uploader.
+        async Task<HttpStatusCode> ReadAsync(string sha, string token)
+        {
+            using var response = await w.RawAsync(Get, $"/api/v1/documents/{sha}", token);
+            return response.StatusCode;
+        }
+
+        foreach (var token in new[] { w.Desk, Admin, w.Metro.Token }.Concat(panel.Select(p => w.Expert(p).Token)))
+            Assert.Equal(HttpStatusCode.OK, await ReadAsync(plan, token));
+        foreach (var token in new[] { w.Desk, Admin, verifier.Token })
+            Assert.Equal(HttpStatusCode.OK, await ReadAsync(certificate, token));
+        foreach (var token in new[] { w.Rival.Token, w.Institute.Token, verifier.Token }.Concat(w.Experts.Where(e => !panel.Contains(e.Id)).Select(e => e.Token)))
+            await w.RefusedAsync(Get, $"/api/v1/documents/{plan}", token, null, HttpStatusCode.NotFound, "document-not-found");
+        foreach (var token in new[] { w.Rival.Token, w.Metro.Token }.Concat(w.Experts.Select(e => e.Token)))
+            await w.RefusedAsync(Get, $"/api/v1/documents/{certificate}", token, null, HttpStatusCode.NotFound, "document-not-found");
+        var draft = await w.UploadAsync(w.Rival.Token, "草稿.pdf", "%PDF a draft attached to nothing");
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync(draft, w.Rival.Token));
+        await w.RefusedAsync(Get, $"/api/v1/documents/{draft}", w.Metro.Token, null, HttpStatusCode.NotFound, "document-not-found");
+    }
 }
