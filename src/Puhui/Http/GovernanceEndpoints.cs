@@ -163,6 +163,10 @@ public static class GovernanceEndpoints
         if (principal!.Role is not (PrincipalRole.Person or PrincipalRole.OrganisationStaff) || principal.Account is not { } account)
             return Problems.Of("forbidden", "a methodology is applied for by a person or an organisation's staff (JS 12)");
         if (string.IsNullOrWhiteSpace(request.Text)) return Problems.Of("invalid-argument", "text is the methodology's YAML");
+        // The limits of every submission are checked here, so that methodology-invalid is only ever about the text.
+        if (request.Documents is { Count: > Step.DocumentsMax }) return Problems.Of("invalid-argument", $"at most {Step.DocumentsMax} documents per step");
+        if (request.Comment is { Length: > WorkflowDefinition.CommentLengthMax })
+            return Problems.Of("invalid-argument", $"a comment is at most {WorkflowDefinition.CommentLengthMax} characters");
         var result = await applications.SubmitAsync(new Actor(WorkflowRole.Applicant, ActorName(principal), account), request.Text, request.Documents ?? [], request.Comment ?? "", ct);
         if (result.Status == StepStatus.Invalid) return Problems.Of("methodology-invalid", result.Detail);
         return result.Succeeded ? TypedResults.Created($"/api/v1/applications/{result.Application!.Id}", await DtoAsync(result.Application, workflows, ct)) : StepProblem(result);

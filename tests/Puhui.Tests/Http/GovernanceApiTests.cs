@@ -380,6 +380,15 @@ public class GovernanceApiTests
             new { text = GovernanceHttpWorld.WalkingText("1.2.0").Replace("value: 26.9", "value: 99", StringComparison.Ordinal) }, HttpStatusCode.UnprocessableEntity,
             "methodology-invalid");
         await w.RefusedAsync(Post, "/api/v1/methodologies/applications", w.Institute.Token, new { text = " " }, BadRequest, "invalid-argument");
+
+        // Requests over a limit are malformed, whatever the methodology: at most 20 documents and 4,000 characters of comment.
+        await w.RefusedAsync(Post, "/api/v1/methodologies/applications", w.Institute.Token,
+            new { text = GovernanceHttpWorld.WalkingText("1.2.0"), documents = Enumerable.Repeat(doc, Step.DocumentsMax + 1) }, BadRequest, "invalid-argument");
+        await w.RefusedAsync(Post, "/api/v1/methodologies/applications", w.Institute.Token,
+            new { text = GovernanceHttpWorld.WalkingText("1.2.0"), comment = new string('说', WorkflowDefinition.CommentLengthMax + 1) }, BadRequest, "invalid-argument");
+        await w.RefusedAsync(Post, "/api/v1/scenarios/applications", w.Metro.Token,
+            new { definition = GovernanceHttpWorld.Scenario("walk-x", "x"), documents = Enumerable.Repeat(doc, Step.DocumentsMax + 1) }, BadRequest, "invalid-argument");
+        await w.RefusedStepAsync(m, w.Desk, new { action = "reject", comment = "x", documents = Enumerable.Repeat(doc, Step.DocumentsMax + 1) }, BadRequest, "invalid-argument");
         await w.RefusedAsync(Post, "/api/v1/methodologies/applications", w.Institute.Token, new { text = GovernanceHttpWorld.WalkingText("1.0.0") }, Conflict, "application-conflict");
         await w.RefusedAsync(Post, "/api/v1/methodologies/applications", w.Rival.Token, new { text = GovernanceHttpWorld.WalkingText("1.1.0") }, Conflict, "application-conflict");
         await w.RefusedAsync(Post, "/api/v1/scenarios/applications", w.Metro.Token, new { definition = GovernanceHttpWorld.Scenario("walk-sz", "again") }, Conflict,
