@@ -46,6 +46,9 @@ public static class DisclosureEndpoints
         [Workflows.Scenario.Kind] = ["filed", "running", "suspended", "terminated"],
     };
 
+    /// <summary>What the public sees in place of what a non-public kind of application applied for.</summary>
+    private static readonly System.Text.Json.JsonElement WithheldPayload = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+
     public static RouteGroupBuilder MapDisclosure(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/public").WithTags("Public disclosure");
@@ -134,15 +137,19 @@ public static class DisclosureEndpoints
         return TypedResults.Ok(new PublicObjectionListDto(list));
     }
 
-    /// <summary>An application's public record: its state, deadline, every step on the governance log, objections and opinions.</summary>
+    /// <summary>
+    /// An application's public record: its state, deadline, every step on the governance log, objections and opinions.
+    /// What was applied for is public only for the kinds whose documents are: a verification body's declaration names
+    /// its staff with their degrees and experience, which are personal data.
+    /// </summary>
     private static async Task<Results<Ok<ApplicationDetailDto>, ProblemHttpResult>> Application(long id, WorkflowStore workflows, CancellationToken ct)
     {
         var application = await workflows.GetAsync(id, ct);
         if (application is null) return Problems.Of("application-not-found", $"application {id}");
         var detail = await GovernanceEndpoints.DetailAsync(application, workflows, ct);
+        if (!DisclosedStates.TryGetValue(application.Kind, out var states)) return TypedResults.Ok(detail with { Payload = WithheldPayload, Documents = [] });
         // Documents are listed once disclosed; before that the public sees their count on the steps, not their names.
-        var disclosed = DisclosedStates.TryGetValue(application.Kind, out var states) && states.Contains(application.State, StringComparer.Ordinal);
-        return TypedResults.Ok(disclosed ? detail : detail with { Documents = [] });
+        return TypedResults.Ok(states.Contains(application.State, StringComparer.Ordinal) ? detail : detail with { Documents = [] });
     }
 
     /// <summary>Lodges an objection (异议) during a public notice; anyone may, without logging in (JS 14–15).</summary>

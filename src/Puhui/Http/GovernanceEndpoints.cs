@@ -112,12 +112,38 @@ public static class GovernanceEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Download(string sha256, HttpContext http, AccessTokens tokens, DocumentStore documents,
-        CancellationToken ct)
+        WorkflowStore workflows, CancellationToken ct)
     {
         var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
         if (problem is not null) return problem;
         if (principal!.Role == PrincipalRole.Person) return Problems.Of("forbidden", "documents are read by staff, experts and the administrator; the public reads disclosed ones under /public/documents");
+        if (!DocumentStore.IsSha256(sha256)) return Problems.Of("invalid-argument", "a document is named by its SHA-256 in lower-case hex");
+        // A document the caller may not read is answered as one that does not exist: its hash is on the public log, its content is not public.
+        if (await documents.GetAsync(sha256, ct) is not { } document || !await MayReadAsync(principal, document, documents, workflows, ct))
+            return Problems.Of("document-not-found", sha256);
         return await DocumentFile(sha256, documents, ct);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="principal"/> may read <paramref name="document"/>: the operating body and the administrator
+    /// read every document; anyone else the documents they uploaded, those of applications they may read (their own,
+    /// or those whose current panel they sit on) and disclosed ones.
+    /// </summary>
+    private static async Task<bool> MayReadAsync(Principal principal, StoredDocument document, DocumentStore documents, WorkflowStore workflows, CancellationToken ct)
+    {
+        if (principal.Role is PrincipalRole.PlatformOperator or PrincipalRole.Administrator) return true;
+        if (principal.Account is { } uploader && document.StoredBy.StartsWith("account:" + uploader.Value.ToString(CultureInfo.InvariantCulture) + ":", StringComparison.Ordinal))
+            return true;
+        if (await documents.IsDisclosedAsync(document.Sha256, DisclosureEndpoints.DisclosedStates, ct)) return true;
+        IReadOnlyList<Application> readable = principal.Role == PrincipalRole.Expert
+            ? [.. (await workflows.ListAsync(ct: ct)).Where(a => a.Panel.Contains(principal.ExpertId ?? 0))]
+            : principal.Account is { } account ? await workflows.ListAsync(applicant: account, ct: ct) : [];
+        foreach (var application in readable)
+        {
+            if ((await workflows.DocumentsAsync(application.Id, ct)).Any(d => d.Document.Sha256 == document.Sha256)) return true;
+        }
+
+        return false;
     }
 
     internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> DocumentFile(string sha256, DocumentStore documents, CancellationToken ct)
@@ -137,6 +163,10 @@ public static class GovernanceEndpoints
         if (principal!.Role is not (PrincipalRole.Person or PrincipalRole.OrganisationStaff) || principal.Account is not { } account)
             return Problems.Of("forbidden", "a methodology is applied for by a person or an organisation's staff (JS 12)");
         if (string.IsNullOrWhiteSpace(request.Text)) return Problems.Of("invalid-argument", "text is the methodology's YAML");
+        // The limits of every submission are checked here, so that methodology-invalid is only ever about the text.
+        if (request.Documents is { Count: > Step.DocumentsMax }) return Problems.Of("invalid-argument", $"at most {Step.DocumentsMax} documents per step");
+        if (request.Comment is { Length: > WorkflowDefinition.CommentLengthMax })
+            return Problems.Of("invalid-argument", $"a comment is at most {WorkflowDefinition.CommentLengthMax} characters");
         var result = await applications.SubmitAsync(new Actor(WorkflowRole.Applicant, ActorName(principal), account), request.Text, request.Documents ?? [], request.Comment ?? "", ct);
         if (result.Status == StepStatus.Invalid) return Problems.Of("methodology-invalid", result.Detail);
         return result.Succeeded ? TypedResults.Created($"/api/v1/applications/{result.Application!.Id}", await DtoAsync(result.Application, workflows, ct)) : StepProblem(result);
