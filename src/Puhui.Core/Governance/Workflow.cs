@@ -69,6 +69,9 @@ public enum WorkflowGuard
 
     /// <summary>An objection is open and waiting for its answer.</summary>
     OpenObjection = 64,
+
+    /// <summary>The public notice is still running: today is on or before its last day (JS 15: objections are lodged within it).</summary>
+    NoticeRunning = 128,
 }
 
 /// <summary>What storage does besides moving the state and recording the step.</summary>
@@ -325,6 +328,8 @@ public sealed partial class WorkflowDefinition
             WorkflowGuard.PanelPassedIfDrawn when facts.Panel.Count > 0 => PanelProblem(wantPass: true),
             WorkflowGuard.NoticeEnded when facts.NoticeEndsOn is not { } => "no public notice is running",
             WorkflowGuard.NoticeEnded when facts.Today <= facts.NoticeEndsOn => $"the public notice runs until {facts.NoticeEndsOn:yyyy-MM-dd} inclusive",
+            WorkflowGuard.NoticeRunning when facts.NoticeEndsOn is not { } => "no public notice is running",
+            WorkflowGuard.NoticeRunning when facts.Today > facts.NoticeEndsOn => $"the public notice ended on {facts.NoticeEndsOn:yyyy-MM-dd}",
             WorkflowGuard.NoOpenObjection when facts.OpenObjections > 0 => $"{facts.OpenObjections} objection(s) are waiting for an answer",
             WorkflowGuard.OpenObjection when facts.OpenObjections == 0 => "no objection is waiting for an answer",
             _ => null,

@@ -44,7 +44,7 @@ public static class Workflows
             new("publish", ["evaluation"], "public-notice", WorkflowRole.PlatformOperator, "评估通过，公示", "Pass and give public notice", Comment,
                 WorkflowGuard.PanelPassed | WorkflowGuard.NoOpenObjection),
             new("fail", ["evaluation"], "rejected", WorkflowRole.PlatformOperator, "评估未通过", "Fail the evaluation", Comment, WorkflowGuard.PanelFailed),
-            new("object", ["public-notice"], "evaluation", WorkflowRole.Public, "提出异议", "Lodge an objection", Comment,
+            new("object", ["public-notice"], "evaluation", WorkflowRole.Public, "提出异议", "Lodge an objection", Comment, WorkflowGuard.NoticeRunning,
                 Receipt: true, Effects: WorkflowEffects.LodgeObjection | WorkflowEffects.NewRound),
             new("file", ["public-notice"], "filed", WorkflowRole.Administrator, "备案并公布", "File and publish", Guard: WorkflowGuard.NoticeEnded | WorkflowGuard.NoOpenObjection),
             new("retract", ["submitted", "evaluation", "public-notice"], "retracted", WorkflowRole.Applicant, "撤回申请", "Retract the application"),

@@ -15,16 +15,14 @@ public sealed record AllowedActionDto(string Action, string Role, string NameZh,
 /// <param name="WorkingDaysLeft">Working days from today to <c>dueOn</c>; negative once overdue.</param>
 public sealed record ApplicationDto(long Id, string Kind, string Subject, string TitleZh, string TitleEn, long Applicant, string ApplicantName, string State, string StateZh,
     string StateEn, DateOnly ReceivedOn, DateOnly EnteredOn, DateOnly? DueOn, string? DueKind, bool Overdue, int? WorkingDaysLeft, long? PanelDrawId, IReadOnlyList<long> Panel,
-    int Round, IReadOnlyList<AllowedActionDto> AllowedActions, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    int Round, int Revision, IReadOnlyList<AllowedActionDto> AllowedActions, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static ApplicationDto From(Application a, WorkingDayCalendar calendar, DateOnly today)
+    public static ApplicationDto From(DeskEntry entry)
     {
-        var state = a.Definition.State(a.State);
-        var minimum = state.Deadline?.Minimum == true;
-        var overdue = a.DueOn is { } due && !minimum && today > due && a.IsOpen;
+        var (a, state) = (entry.Application, entry.State);
         return new(a.Id, a.Kind, a.Subject, a.TitleZh, a.TitleEn, a.Applicant.Value, a.ApplicantName, a.State, state.NameZh, state.NameEn, a.ReceivedOn, a.EnteredOn, a.DueOn,
-            a.DueOn is null ? null : minimum ? "notice-ends" : "deadline", overdue, a.DueOn is { } d ? calendar.WorkingDaysBetween(today, d) : null, a.PanelDrawId, a.Panel,
-            a.Round, a.Definition.AllowedFrom(a.State).Select(t => new AllowedActionDto(t.Action, WorkflowDefinition.RoleCode(t.Role), t.NameZh, t.NameEn)).ToList(),
+            a.DueOn is null ? null : entry.IsNotice ? "notice-ends" : "deadline", entry.Overdue, entry.WorkingDaysLeft, a.PanelDrawId, a.Panel, a.Round, a.Revision,
+            a.Definition.AllowedFrom(a.State).Select(t => new AllowedActionDto(t.Action, WorkflowDefinition.RoleCode(t.Role), t.NameZh, t.NameEn)).ToList(),
             a.CreatedAt, a.UpdatedAt);
     }
 }
@@ -228,12 +226,15 @@ public static class GovernanceEndpoints
     }
 
     private static async Task<Results<Ok<ApplicationDetailDto>, ProblemHttpResult>> TakeStep(long id, StepRequest request, HttpContext http, AccessTokens tokens,
-        WorkflowStore workflows, CancellationToken ct)
+        WorkflowStore workflows, ExpertStore experts, CancellationToken ct)
     {
         var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
         if (problem is not null) return problem;
         if (string.IsNullOrWhiteSpace(request.Action)) return Problems.Of("invalid-argument", "action names the step, e.g. accept");
-        var actor = principal!.Role switch
+        // An expert made inactive after the draw no longer acts on any panel; the operating body draws a new one.
+        if (principal!.Role == PrincipalRole.Expert && await experts.GetAsync(principal.ExpertId ?? 0, ct) is not { Status: ExpertStatus.Active })
+            return Problems.Of("forbidden", "this expert is inactive in the pool and takes no step; the platform operator may redraw the panel");
+        var actor = principal.Role switch
         {
             PrincipalRole.Administrator => new Actor(WorkflowRole.Administrator, ActorName(principal)),
             PrincipalRole.PlatformOperator => new Actor(WorkflowRole.PlatformOperator, ActorName(principal)),
@@ -259,17 +260,9 @@ public static class GovernanceEndpoints
         if (principal!.Role is not (PrincipalRole.PlatformOperator or PrincipalRole.Administrator))
             return Problems.Of("forbidden", "the desk is the platform operator's (运营机构) and the administrator's");
         if (kind is not null && Workflows.Find(kind) is null) return Problems.Of("invalid-argument", "kind is one of " + string.Join(", ", Workflows.All.Select(w => w.Kind)));
-        var open = await workflows.ListAsync(kind, openOnly: true, ct: ct);
-        var dtos = DeskOrder(await DtosAsync(open, workflows, ct)).Where(a => !overdue || a.Overdue).ToList();
-        return TypedResults.Ok(new ApplicationListDto(dtos));
+        var desk = await Storage.Governance.Desk.ListAsync(workflows, kind, includeClosed: false, ct);
+        return TypedResults.Ok(new ApplicationListDto(desk.Where(e => !overdue || e.Overdue).Select(ApplicationDto.From).ToList()));
     }
-
-    /// <summary>Overdue first (the longest overdue at the top), then by the nearest deadline, then those without one, oldest first.</summary>
-    public static IEnumerable<ApplicationDto> DeskOrder(IEnumerable<ApplicationDto> applications) => applications
-        .OrderByDescending(a => a.Overdue)
-        .ThenBy(a => a.DueOn is null)
-        .ThenBy(a => a.DueOn)
-        .ThenBy(a => a.Id);
 
     private static async Task<Results<Ok<ApplicationListDto>, ProblemHttpResult>> ExpertPanels(HttpContext http, AccessTokens tokens, WorkflowStore workflows, CancellationToken ct)
     {
@@ -286,7 +279,7 @@ public static class GovernanceEndpoints
     {
         var calendar = await workflows.CalendarAsync(ct);
         var today = workflows.LocalDay(workflows.Time.GetUtcNow());
-        return applications.Select(a => ApplicationDto.From(a, calendar, today)).ToList();
+        return applications.Select(a => ApplicationDto.From(Storage.Governance.Desk.Assess(a, calendar, today))).ToList();
     }
 
     internal static string ActorName(Principal principal) => principal.Role switch

@@ -180,7 +180,13 @@ public sealed class MethodologyApplicationTests
             Assert.Equal("the public notice runs until 2026-10-12 inclusive", refused.Detail);
         }
 
+        // An objection is lodged within the notice (JS 15): on its last day it is taken, the day after it is refused and changes nothing.
         w.Today(D(10, 13));
+        var before = await w.SnapshotAsync(autumn.Id);
+        var late = await w.Workflows.ActAsync(autumn.Id, new Step("object", "太晚了 / too late"), GovernanceWorld.Public, default);
+        Assert.Equal((StepStatus.Refused, WorkflowRefusal.GuardFailed), (late.Status, late.Decision!.Refusal));
+        Assert.Equal("the public notice ended on 2026-10-12", late.Detail);
+        Assert.Equal(before, await w.SnapshotAsync(autumn.Id));
         Assert.Equal("filed", (await w.StepAsync(autumn.Id, new Step("file"), Administrator)).State);
     }
 

@@ -32,7 +32,9 @@ public sealed class WorkflowDefinitionTests
         if (guards.HasFlag(WorkflowGuard.PanelPassed) || guards.HasFlag(WorkflowGuard.PanelPassedIfDrawn))
             facts = facts with { Panel = panel, Opinions = panel.ToDictionary(e => e, _ => true) };
         if (guards.HasFlag(WorkflowGuard.PanelFailed)) facts = facts with { Panel = panel, Opinions = panel.ToDictionary(e => e, _ => false) };
+        Assert.False(guards.HasFlag(WorkflowGuard.NoticeEnded) && guards.HasFlag(WorkflowGuard.NoticeRunning), "a step cannot need a notice both ended and running");
         if (guards.HasFlag(WorkflowGuard.NoticeEnded)) facts = facts with { NoticeEndsOn = Today.AddDays(-1) };
+        if (guards.HasFlag(WorkflowGuard.NoticeRunning)) facts = facts with { NoticeEndsOn = Today };
         if (guards.HasFlag(WorkflowGuard.OpenObjection)) facts = facts with { OpenObjections = 1 };
         return facts;
     }
@@ -65,6 +67,10 @@ public sealed class WorkflowDefinitionTests
             case WorkflowGuard.NoticeEnded:
                 yield return ("no notice running", ok with { NoticeEndsOn = null });
                 yield return ("today is the notice's last day", ok with { NoticeEndsOn = Today });
+                break;
+            case WorkflowGuard.NoticeRunning:
+                yield return ("no notice running", ok with { NoticeEndsOn = null });
+                yield return ("the notice ended yesterday", ok with { NoticeEndsOn = Today.AddDays(-1) });
                 break;
             case WorkflowGuard.NoOpenObjection:
                 yield return ("an objection is open", ok with { OpenObjections = 2 });

@@ -536,6 +536,24 @@ public class GovernanceApiTests
     }
 
     [Theory, MemberData(nameof(Stores))]
+    public async Task An_expert_made_inactive_after_the_draw_takes_no_step_and_a_redrawn_panel_goes_on(StoreKind kind)
+    {
+        await using var w = await GovernanceHttpWorld.CreateAsync(kind, GovernanceHttpWorld.November);
+        var m = (await w.ApplyForWalkingAsync("1.1.0")).GetProperty("id").GetInt64();
+        var panel = Panel((await w.StepAsync(m, w.Desk, new { action = "accept", panel = new { fields = new[] { "transport" }, size = 2 } })).GetProperty("application"));
+        var gone = w.Experts.Single(e => e.Id == panel[0]);
+        await w.SendAsync(Post, $"/api/v1/admin/experts/{gone.Id}/status", GovernanceHttpWorld.AdminToken, new { status = "inactive", comment = "退出专家库 / left the pool" });
+
+        await w.RefusedStepAsync(m, gone.Token, new { action = "opinion", verdict = "pass", comment = "同意" }, HttpStatusCode.Forbidden, "forbidden");
+        var redrawn = Panel((await w.StepAsync(m, w.Desk, new { action = "redraw", comment = "专家退出 / an expert left", panel = new { fields = new[] { "transport" }, size = 2 } }))
+            .GetProperty("application"));
+        Assert.DoesNotContain(gone.Id, redrawn);
+        foreach (var expert in redrawn)
+            await w.StepAsync(m, w.Experts.Single(e => e.Id == expert).Token, new { action = "opinion", verdict = "pass", comment = "同意 / pass" });
+        Assert.Equal("public-notice", (await w.StepAsync(m, w.Desk, new { action = "publish", comment = "公示" })).GetProperty("application").GetProperty("state").GetString());
+    }
+
+    [Theory, MemberData(nameof(Stores))]
     public async Task Undisclosed_documents_and_a_verification_bodys_staff_stay_with_those_who_may_read_them(StoreKind kind)
     {
         await using var w = await GovernanceHttpWorld.CreateAsync(kind, GovernanceHttpWorld.November);
