@@ -83,6 +83,17 @@ public sealed partial class DocumentStore(SqlDialect dialect, TimeProvider time)
         return false;
     }
 
+    /// <summary>The applications a document is attached to, by id.</summary>
+    public async Task<IReadOnlyList<long>> ApplicationsAsync(string sha256, CancellationToken ct)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        await using var cmd = Sql.Command(connection, null, "SELECT DISTINCT application_id FROM application_documents WHERE sha256 = @sha ORDER BY application_id").With("@sha", sha256);
+        var ids = new List<long>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
+        return ids;
+    }
+
     public static bool IsSha256(string? text) => text is { Length: 64 } && HexPattern().IsMatch(text);
 
     [GeneratedRegex("^[a-z0-9!#$&^_.+-]{1,64}/[a-z0-9!#$&^_.+-]{1,64}$", RegexOptions.CultureInvariant)]

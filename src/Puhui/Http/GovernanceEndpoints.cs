@@ -133,12 +133,11 @@ public static class GovernanceEndpoints
         if (principal.Account is { } uploader && document.StoredBy.StartsWith("account:" + uploader.Value.ToString(CultureInfo.InvariantCulture) + ":", StringComparison.Ordinal))
             return true;
         if (await documents.IsDisclosedAsync(document.Sha256, DisclosureEndpoints.DisclosedStates, ct)) return true;
-        IReadOnlyList<Application> readable = principal.Role == PrincipalRole.Expert
-            ? [.. (await workflows.ListAsync(ct: ct)).Where(a => a.Panel.Contains(principal.ExpertId ?? 0))]
-            : principal.Account is { } account ? await workflows.ListAsync(applicant: account, ct: ct) : [];
-        foreach (var application in readable)
+        foreach (var id in await documents.ApplicationsAsync(document.Sha256, ct))
         {
-            if ((await workflows.DocumentsAsync(application.Id, ct)).Any(d => d.Document.Sha256 == document.Sha256)) return true;
+            if (await workflows.GetAsync(id, ct) is not { } application) continue;
+            var reads = principal.Role == PrincipalRole.Expert ? application.Panel.Contains(principal.ExpertId ?? 0) : principal.Account == application.Applicant;
+            if (reads) return true;
         }
 
         return false;
