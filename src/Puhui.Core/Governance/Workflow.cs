@@ -19,6 +19,9 @@ public enum WorkflowRole : byte
 
     /// <summary>Anyone, without logging in: objections during a public notice.</summary>
     Public = 5,
+
+    /// <summary>The verification body assigned to the application: validation of a project, verification of a monitoring period.</summary>
+    Verifier = 6,
 }
 
 /// <summary>What a step must come with; the engine refuses a step that lacks any of them.</summary>
@@ -41,6 +44,9 @@ public enum WorkflowInputs
 
     /// <summary>The objection answered and its outcome, upheld or dismissed.</summary>
     ObjectionOutcome = 16,
+
+    /// <summary>The verification body to assign, by its account.</summary>
+    Verifier = 32,
 }
 
 /// <summary>Conditions on the application's facts that a step needs besides its inputs; a step may need several.</summary>
@@ -72,6 +78,9 @@ public enum WorkflowGuard
 
     /// <summary>The public notice is still running: today is on or before its last day (JS 15: objections are lodged within it).</summary>
     NoticeRunning = 128,
+
+    /// <summary>The actor acts for the verification body assigned to the application.</summary>
+    AssignedVerifier = 256,
 }
 
 /// <summary>What storage does besides moving the state and recording the step.</summary>
@@ -97,6 +106,9 @@ public enum WorkflowEffects
 
     /// <summary>Records the step's verdict and comment as the acting expert's opinion in this round.</summary>
     RecordOpinion = 32,
+
+    /// <summary>Assigns the step's verification body to the application.</summary>
+    AssignVerifier = 64,
 }
 
 /// <summary>What a step does to the clock that <see cref="DeadlineFrom.Receipt"/> deadlines count from.</summary>
@@ -151,14 +163,16 @@ public sealed record WorkflowTransition(string Action, IReadOnlyList<string> Fro
 /// <param name="Opinions">Each current panel member's verdict so far (true passes).</param>
 /// <param name="OpenObjections">Objections lodged and not yet answered.</param>
 /// <param name="ActorExpert">The expert taking the step, if an expert takes it.</param>
+/// <param name="AssignedVerifier">The account of the verification body assigned to the application, if any.</param>
+/// <param name="ActorAccount">The account the actor acts for, if any.</param>
 public sealed record WorkflowFacts(DateOnly Today, DateOnly? NoticeEndsOn, IReadOnlyCollection<long> Panel, IReadOnlyDictionary<long, bool> Opinions, int OpenObjections,
-    long? ActorExpert)
+    long? ActorExpert, long? AssignedVerifier = null, long? ActorAccount = null)
 {
     public static WorkflowFacts Empty(DateOnly today) => new(today, null, [], new Dictionary<long, bool>(), 0, null);
 }
 
 /// <summary>What the step comes with.</summary>
-public sealed record WorkflowInput(string Comment, int Documents, bool? Verdict = null, int? RectificationDays = null, bool? ObjectionUpheld = null)
+public sealed record WorkflowInput(string Comment, int Documents, bool? Verdict = null, int? RectificationDays = null, bool? ObjectionUpheld = null, long? Verifier = null)
 {
     public static readonly WorkflowInput None = new("", 0);
 }
@@ -279,6 +293,7 @@ public sealed partial class WorkflowDefinition
         WorkflowRole.Expert => "expert",
         WorkflowRole.Administrator => "administrator",
         WorkflowRole.Public => "public",
+        WorkflowRole.Verifier => "verifier",
         _ => "unknown",
     };
 
@@ -293,6 +308,7 @@ public sealed partial class WorkflowDefinition
         if (needed.HasFlag(WorkflowInputs.RectificationDays) && input.RectificationDays is not (>= 1 and <= RectificationDaysMax))
             return $"this step needs rectificationDays, 1–{RectificationDaysMax} working days";
         if (needed.HasFlag(WorkflowInputs.ObjectionOutcome) && input.ObjectionUpheld is null) return "this step needs the objection answered and its outcome: upheld or dismissed";
+        if (needed.HasFlag(WorkflowInputs.Verifier) && input.Verifier is not > 0) return "this step needs the verification body to assign: verifier, its account id";
         return null;
     }
 
@@ -330,6 +346,8 @@ public sealed partial class WorkflowDefinition
             WorkflowGuard.NoticeEnded when facts.Today <= facts.NoticeEndsOn => $"the public notice runs until {facts.NoticeEndsOn:yyyy-MM-dd} inclusive",
             WorkflowGuard.NoticeRunning when facts.NoticeEndsOn is not { } => "no public notice is running",
             WorkflowGuard.NoticeRunning when facts.Today > facts.NoticeEndsOn => $"the public notice ended on {facts.NoticeEndsOn:yyyy-MM-dd}",
+            WorkflowGuard.AssignedVerifier when facts.AssignedVerifier is null => "no verification body is assigned to this application",
+            WorkflowGuard.AssignedVerifier when facts.ActorAccount != facts.AssignedVerifier => $"only the assigned verification body (account {facts.AssignedVerifier}) takes this step",
             WorkflowGuard.NoOpenObjection when facts.OpenObjections > 0 => $"{facts.OpenObjections} objection(s) are waiting for an answer",
             WorkflowGuard.OpenObjection when facts.OpenObjections == 0 => "no objection is waiting for an answer",
             _ => null,

@@ -112,7 +112,90 @@ public static class Workflows
             new("retract", ["applied"], "retracted", WorkflowRole.Applicant, "撤回申请", "Retract the application"),
         ]);
 
-    public static IReadOnlyList<WorkflowDefinition> All { get; } = [Methodology, Scenario, VerificationBody];
+    /// <summary>
+    /// Working days the platform gives each registry step. The seeds set no figure for projects; these are the
+    /// platform's service levels, counted like the seeds' deadlines and listed on the desk when passed.
+    /// </summary>
+    public const int RegistryAssignmentWorkingDays = 10;
+    public const int RegistryVerificationWorkingDays = 30;
+    public const int RegistryReviewWorkingDays = 20;
+
+    private static readonly DeadlineRule Assignment = new(RegistryAssignmentWorkingDays, DeadlineFrom.Receipt);
+    private static readonly DeadlineRule Verification = new(RegistryVerificationWorkingDays, DeadlineFrom.StateEntry);
+    private static readonly DeadlineRule Review = new(RegistryReviewWorkingDays, DeadlineFrom.StateEntry);
+    private static readonly DeadlineRule Decision = new(RegistryAssignmentWorkingDays, DeadlineFrom.StateEntry);
+
+    /// <summary>
+    /// A project's registration (NJ 7 and annex 2, SH 5–6, JS 46, SZ 21–23): drafted and submitted by its developer,
+    /// validated by an approved verification body the operating body assigns (for aggregator projects, the one the
+    /// authority commissioned, SZ 21), reviewed by a drawn panel, and registered by the administrator. A registered
+    /// project's reversals (a sink lost to fire) are reported on the same record.
+    /// </summary>
+    public static readonly WorkflowDefinition Project = new("project", "碳普惠项目登记", "Project registration", "draft",
+        [
+            new("draft", "草稿", "Draft"),
+            new("submitted", "已提交", "Submitted", Assignment),
+            new("validation", "审定中", "Under validation", Verification),
+            new("validated", "已审定", "Validated", Decision),
+            new("expert-review", "专家评审", "Expert review", Review),
+            new("registered", "已登记", "Registered"),
+            new("rejected", "未通过", "Rejected", Final: true),
+            new("retracted", "申请已撤回", "Retracted", Final: true),
+        ],
+        [
+            new("amend", ["draft"], "draft", WorkflowRole.Applicant, "补充材料", "Add documents", WorkflowInputs.Documents),
+            new("submit", ["draft"], "submitted", WorkflowRole.Applicant, "提交登记申请", "Submit for registration", WorkflowInputs.Documents, Receipt: true),
+            new("assign-validation", ["submitted"], "validation", WorkflowRole.PlatformOperator, "委托审定机构", "Assign a validation body", WorkflowInputs.Verifier,
+                Effects: WorkflowEffects.AssignVerifier),
+            new("reassign", ["validation"], "validation", WorkflowRole.PlatformOperator, "更换审定机构", "Assign another validation body", Comment | WorkflowInputs.Verifier,
+                Effects: WorkflowEffects.AssignVerifier),
+            new("validate", ["validation"], "validated", WorkflowRole.Verifier, "出具审定报告", "Validate", Comment | WorkflowInputs.Documents, WorkflowGuard.AssignedVerifier),
+            new("refuse-validation", ["validation"], "rejected", WorkflowRole.Verifier, "审定不通过", "Refuse validation", Comment | WorkflowInputs.Documents,
+                WorkflowGuard.AssignedVerifier),
+            new("accept", ["validated"], "expert-review", WorkflowRole.PlatformOperator, "组织专家评审", "Draw a review panel", Effects: WorkflowEffects.DrawPanel),
+            new("opinion", ["expert-review"], "expert-review", WorkflowRole.Expert, "提交评审意见", "Give an opinion", Comment | WorkflowInputs.Verdict,
+                WorkflowGuard.PanelMemberYetToOpine, Effects: WorkflowEffects.RecordOpinion),
+            new("register", ["expert-review"], "registered", WorkflowRole.Administrator, "登记并公布", "Register and publish", Comment, WorkflowGuard.PanelPassed),
+            new("reject", ["expert-review"], "rejected", WorkflowRole.Administrator, "不予登记", "Reject", Comment, WorkflowGuard.PanelFailed),
+            new("report-reversal", ["registered"], "registered", WorkflowRole.PlatformOperator, "记录碳汇损失并以缓冲库补足", "Record a reversal made good from the buffer",
+                Comment | WorkflowInputs.Documents),
+            new("retract", ["draft", "submitted"], "retracted", WorkflowRole.Applicant, "撤回申请", "Retract the application"),
+        ]);
+
+    /// <summary>
+    /// One monitoring period of a registered project: the developer's monitoring report (its claim computed by the
+    /// project's methodology), verification by an assigned approved body (which may adjust the figure, giving its
+    /// reason), review by a drawn panel, approval, and issuance by the administrator as one batch.
+    /// </summary>
+    public static readonly WorkflowDefinition MonitoringPeriod = new("monitoring-period", "监测期减排量核证签发", "Monitoring period", "submitted",
+        [
+            new("submitted", "监测报告已提交", "Report submitted", Assignment),
+            new("verification", "核证中", "Under verification", Verification),
+            new("verified", "已核证", "Verified", Decision),
+            new("expert-review", "专家评审", "Expert review", Review),
+            new("approved", "待签发", "Approved for issuance", Decision),
+            new("issued", "已签发", "Issued", Final: true),
+            new("rejected", "未通过", "Rejected", Final: true),
+            new("retracted", "已撤回", "Retracted", Final: true),
+        ],
+        [
+            new("assign-verification", ["submitted"], "verification", WorkflowRole.PlatformOperator, "委托核证机构", "Assign a verification body", WorkflowInputs.Verifier,
+                Effects: WorkflowEffects.AssignVerifier),
+            new("reassign", ["verification"], "verification", WorkflowRole.PlatformOperator, "更换核证机构", "Assign another verification body", Comment | WorkflowInputs.Verifier,
+                Effects: WorkflowEffects.AssignVerifier),
+            new("verify", ["verification"], "verified", WorkflowRole.Verifier, "出具核证报告", "Verify", Comment | WorkflowInputs.Documents, WorkflowGuard.AssignedVerifier),
+            new("refuse-verification", ["verification"], "rejected", WorkflowRole.Verifier, "核证不通过", "Refuse verification", Comment | WorkflowInputs.Documents,
+                WorkflowGuard.AssignedVerifier),
+            new("accept", ["verified"], "expert-review", WorkflowRole.PlatformOperator, "组织专家评审", "Draw a review panel", Effects: WorkflowEffects.DrawPanel),
+            new("opinion", ["expert-review"], "expert-review", WorkflowRole.Expert, "提交评审意见", "Give an opinion", Comment | WorkflowInputs.Verdict,
+                WorkflowGuard.PanelMemberYetToOpine, Effects: WorkflowEffects.RecordOpinion),
+            new("approve", ["expert-review"], "approved", WorkflowRole.PlatformOperator, "评审通过，报请签发", "Approve for issuance", Comment, WorkflowGuard.PanelPassed),
+            new("reject", ["expert-review"], "rejected", WorkflowRole.PlatformOperator, "评审不通过", "Reject", Comment, WorkflowGuard.PanelFailed),
+            new("issue", ["approved"], "issued", WorkflowRole.Administrator, "签发", "Issue"),
+            new("retract", ["submitted"], "retracted", WorkflowRole.Applicant, "撤回", "Retract the report"),
+        ]);
+
+    public static IReadOnlyList<WorkflowDefinition> All { get; } = [Methodology, Scenario, VerificationBody, Project, MonitoringPeriod];
 
     public static WorkflowDefinition? Find(string kind) => All.FirstOrDefault(d => d.Kind == kind);
 }

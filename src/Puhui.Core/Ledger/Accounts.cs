@@ -71,6 +71,9 @@ public static class SystemAccounts
     public const string Expired = "sys:expired";
     public const string Retired = "sys:retired";
     public const string Buffer = "sys:buffer";
+
+    /// <summary>Reductions cancelled for good: buffer grams that made a reversal good (a sink lost to fire).</summary>
+    public const string Cancelled = "sys:cancelled";
     public const string Escrow = "sys:escrow";
 
     public static IReadOnlyList<NewAccount> All { get; } =
@@ -83,5 +86,6 @@ public static class SystemAccounts
         new(AccountKind.System, Retired, "已注销 / Retired"),
         new(AccountKind.System, Buffer, "缓冲池 / Buffer pool"),
         new(AccountKind.System, Escrow, "交易托管 / Trading escrow"),
+        new(AccountKind.System, Cancelled, "已作废 / Cancelled"),
     ];
 }

@@ -12,9 +12,10 @@ namespace Puhui.Storage.Governance;
 /// <param name="Panel">The experts on its current panel, from <paramref name="PanelDrawId"/>.</param>
 /// <param name="Round">The round of opinions; an objection or an amendment starts a new one.</param>
 /// <param name="Payload">What was applied for, as JSON.</param>
+/// <param name="Assignee">The verification body assigned to validate or verify it, if any.</param>
 public sealed record Application(long Id, string Kind, string Subject, string TitleZh, string TitleEn, AccountId Applicant, string ApplicantName, string State,
     DateOnly ReceivedOn, DateOnly EnteredOn, DateOnly? DueOn, long? PanelDrawId, IReadOnlyList<long> Panel, int Round, string Payload, int Revision,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AccountId? Assignee = null)
 {
     public WorkflowDefinition Definition => Workflows.Find(Kind) ?? throw new InvalidOperationException($"Application {Id} is of the unknown kind {Kind}.");
 
@@ -31,8 +32,10 @@ public sealed record PanelSpec(IReadOnlyList<string> Fields, int Size);
 /// <param name="Documents">SHA-256 of documents already stored with <see cref="DocumentStore"/>.</param>
 /// <param name="ObjectionId">The objection an answer is for.</param>
 /// <param name="ObjectorName">The name an objector gives; anonymous when empty.</param>
+/// <param name="Verifier">The verification body to assign, by its account.</param>
+/// <param name="Grams">A quantity the step records: a verifier's figure for a monitoring period in place of the claim (its reason in the comment), the grams a reversal lost.</param>
 public sealed record Step(string Action, string Comment = "", IReadOnlyList<string>? Documents = null, bool? Verdict = null, int? RectificationDays = null,
-    long? ObjectionId = null, bool? ObjectionUpheld = null, PanelSpec? Panel = null, string? ObjectorName = null)
+    long? ObjectionId = null, bool? ObjectionUpheld = null, PanelSpec? Panel = null, string? ObjectorName = null, long? Verifier = null, long? Grams = null)
 {
     public const int DocumentsMax = 20;
     public const int ObjectorNameLengthMax = 100;
@@ -97,6 +100,10 @@ public sealed record StepData
     public string? ReceivedOn { get; init; }
     public string? DueOn { get; init; }
     public string? Note { get; init; }
+    public long? Verifier { get; init; }
+    public long? AdjustedGrams { get; init; }
+    public string? TransactionId { get; init; }
+    public long? Grams { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -101,6 +101,7 @@ public static class GovernanceAudit
         IReadOnlyList<long> panel = [];
         var round = 0;
         var received = data.ReceivedOn;
+        long? assignee = null;
         foreach (var step in steps.Skip(1))
         {
             if (step.Kind != application.Kind) problem($"governance log: entry {step.Seq} is of kind {step.Kind}, its application of {application.Kind}");
@@ -115,11 +116,13 @@ public static class GovernanceAudit
             if (stepData.Panel is { } drawn) panel = drawn;
             if (stepData.Round is { } r) round = r;
             if (stepData.ReceivedOn is { } on) received = on;
+            if (stepData.Verifier is { } verifier) assignee = verifier;
         }
 
         if (state != application.State) problem($"application {application.Id}: the log leaves it {state}, the row says {application.State}");
         if (application.Revision != steps.Count) problem($"application {application.Id}: revision {application.Revision} after {steps.Count} steps");
         if (!panel.SequenceEqual(application.Panel)) problem($"application {application.Id}: the row's panel is not the one the log drew");
+        if (assignee != application.Assignee?.Value) problem($"application {application.Id}: assigned to {application.Assignee?.Value.ToString(CultureInfo.InvariantCulture) ?? "no one"}, the log says {assignee?.ToString(CultureInfo.InvariantCulture) ?? "no one"}");
         if (round != application.Round) problem($"application {application.Id}: round {application.Round}, the log says {round}");
         if (received != WorkflowStore.Day(application.ReceivedOn)) problem($"application {application.Id}: received on {WorkflowStore.Day(application.ReceivedOn)}, the log says {received}");
     }

@@ -29,10 +29,20 @@ public static class GovernanceLog
         DbTransaction tx = dialect.Kind == StoreKind.Sqlite
             ? await dialect.BeginAppendAsync(connection, ct)
             : await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+        var (seq, hash) = await HoldHeadAsync(dialect, connection, tx, ct);
+        return (tx, seq, hash);
+    }
+
+    /// <summary>
+    /// Reads the head inside a transaction that already holds the database's write lock (SQLite) or takes the head
+    /// row's lock in it (PostgreSQL): a ledger append that takes a governance step in its own transaction.
+    /// </summary>
+    internal static async Task<(long Seq, byte[] Hash)> HoldHeadAsync(SqlDialect dialect, DbConnection connection, DbTransaction tx, CancellationToken ct)
+    {
         await using var cmd = Sql.Command(connection, tx, "SELECT last_seq, last_hash FROM governance_head WHERE id = 1" + (dialect.Kind == StoreKind.Postgres ? " FOR UPDATE" : ""));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) throw new InvalidOperationException("The governance log's head is missing: run puhui migrate.");
-        return (tx, r.GetInt64(0), (byte[])r.GetValue(1));
+        return (r.GetInt64(0), (byte[])r.GetValue(1));
     }
 
     /// <summary>Appends one entry after the head, inside the transaction from <see cref="BeginAsync"/>, and moves the head.</summary>

@@ -38,6 +38,11 @@ public sealed class StepContext
     internal (long Seq, byte[] Hash) Head { get; set; }
     internal List<GovernanceEntry> Entries { get; } = [];
     internal string? Note { get; set; }
+
+    /// <summary>What the kind's effect records on the step's log entry: a verifier's adjusted figure, the ledger transaction it relies on, a quantity.</summary>
+    public long? AdjustedGrams { get; set; }
+    public string? TransactionId { get; set; }
+    public long? Grams { get; set; }
 }
 
 /// <summary>Kind-specific work a step does inside its transaction: filing a methodology version, moving a scenario's status.</summary>
@@ -168,6 +173,22 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
     }
 
     /// <summary>
+    /// Takes a step inside a ledger append's transaction (the ledger's write lock held, then the governance log's
+    /// head): an issuance or a reversal and its step commit together or not at all. The caller commits or rolls back;
+    /// <paramref name="calendarNow"/> is read before the append, since reading it may write.
+    /// </summary>
+    internal async Task<StepResult> StepInsideAsync(DbConnection connection, DbTransaction tx, long applicationId, Step step, Actor actor, WorkingDayCalendar calendarNow,
+        CancellationToken ct)
+    {
+        var head = await GovernanceLog.HoldHeadAsync(store.Dialect, connection, tx, ct);
+        var application = await FindAsync(connection, tx, applicationId, ct);
+        if (application is null) return Refused(StepStatus.NotFound, $"application {applicationId} does not exist");
+        var at = time.GetUtcNow();
+        var context = new StepContext(connection, tx, application, null!, step, actor, at, LocalDay(at), this) { Head = head };
+        return await StepWithinAsync(context, application, step, actor, calendarNow, ct);
+    }
+
+    /// <summary>
     /// Takes a step on another application inside the running step's transaction, on the same log: a filed
     /// revision supersedes the version before it. Refusals come back as they would from <see cref="ActAsync"/>.
     /// </summary>
@@ -192,8 +213,8 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
         var opinions = await OpinionsAsync(connection, tx, application.Id, application.Round, ct);
         var openObjections = await CountOpenObjectionsAsync(connection, tx, application.Id, ct);
         var facts = new WorkflowFacts(today, application.State == "public-notice" ? application.DueOn : null, application.Panel,
-            opinions.ToDictionary(o => o.Expert, o => o.Passed), openObjections, actor.Expert);
-        var input = new WorkflowInput(step.Comment ?? "", documents.Count, step.Verdict, step.RectificationDays, step.ObjectionUpheld);
+            opinions.ToDictionary(o => o.Expert, o => o.Passed), openObjections, actor.Expert, application.Assignee?.Value, actor.Account?.Value);
+        var input = new WorkflowInput(step.Comment ?? "", documents.Count, step.Verdict, step.RectificationDays, step.ObjectionUpheld, step.Verifier);
         var decision = workflow.Decide(application.State, step.Action, actor.Role, input, facts);
         if (!decision.Allowed) return new StepResult(StepStatus.Refused, application, decision, null, decision.Detail);
         var transition = decision.Transition!;
@@ -267,6 +288,13 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
             data = data with { ObjectionId = objectionId, ObjectionUpheld = step.ObjectionUpheld };
         }
 
+        var assignee = application.Assignee;
+        if (transition.Effects.HasFlag(WorkflowEffects.AssignVerifier))
+        {
+            assignee = new AccountId(step.Verifier!.Value);
+            data = data with { Verifier = step.Verifier };
+        }
+
         if (_effects.TryGetValue(workflow.Kind, out var effects) && await effects.ApplyAsync(context, ct) is { } refusal)
             return Refused(StepStatus.Conflict, application, decision, refusal);
 
@@ -286,13 +314,17 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
             ReceivedOn = transition.Receipt ? Day(receivedOn) : null,
             DueOn = due != application.DueOn || stateChanged ? due is { } d ? Day(d) : "" : null,
             Note = context.Note,
+            AdjustedGrams = context.AdjustedGrams,
+            TransactionId = context.TransactionId,
+            Grams = context.Grams,
         };
 
         await using (var update = Sql.Command(connection, tx, """
             UPDATE applications SET state = @state, received_on = @received, entered_on = @entered, due_on = @due, panel_draw_id = @draw, panel = @panel, round = @round,
-                revision = revision + 1, updated_us = @now
+                assignee = @assignee, revision = revision + 1, updated_us = @now
             WHERE id = @id AND revision = @revision
             """)
+            .With("@assignee", assignee?.Value)
             .With("@state", transition.To).With("@received", Day(receivedOn)).With("@entered", Day(enteredOn)).With("@due", due is { } dd ? Day(dd) : null)
             .With("@draw", drawId).With("@panel", JsonSerializer.Serialize(panel, GovernanceJson.Default.IReadOnlyListInt64)).With("@round", round).With("@now", nowUs)
             .With("@id", application.Id).With("@revision", application.Revision))
@@ -431,7 +463,7 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
 
     internal const string Select = """
         SELECT id, kind, subject, title_zh, title_en, applicant_id, applicant_name, state, received_on, entered_on, due_on, panel_draw_id, panel, round, payload, revision,
-            created_us, updated_us FROM applications
+            created_us, updated_us, assignee FROM applications
         """;
 
     internal static async Task<Application?> FindAsync(DbConnection connection, DbTransaction? tx, long id, CancellationToken ct)
@@ -445,7 +477,7 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), new AccountId(r.GetInt64(5)), r.GetString(6), r.GetString(7),
         ParseDay(r.GetString(8)), ParseDay(r.GetString(9)), r.IsDBNull(10) ? null : ParseDay(r.GetString(10)), r.IsDBNull(11) ? null : r.GetInt64(11),
         JsonSerializer.Deserialize(r.GetString(12), GovernanceJson.Default.IReadOnlyListInt64) ?? [], (int)r.GetInt64(13), r.GetString(14), (int)r.GetInt64(15),
-        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(16)), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(17)));
+        CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(16)), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(17)), r.IsDBNull(18) ? null : new AccountId(r.GetInt64(18)));
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -163,38 +163,44 @@ public sealed partial class LedgerStore : IAsyncDisposable
     /// </summary>
     public async Task<Batch> CreateBatchAsync(NewBatch request, CancellationToken ct = default)
     {
-        if (request.Problem() is { } problem) throw new ArgumentException(problem, nameof(request));
         await using var connection = await _dialect.OpenAsync(ct);
-        var existing = await FindBatchAsync(connection, "code = @key", request.Code, ct);
+        return await CreateBatchWithinAsync(connection, null, request, ct);
+    }
+
+    /// <summary>Creates a batch like <see cref="CreateBatchAsync"/>, inside the caller's transaction (an issuance's append).</summary>
+    internal async Task<Batch> CreateBatchWithinAsync(DbConnection connection, DbTransaction? tx, NewBatch request, CancellationToken ct)
+    {
+        if (request.Problem() is { } problem) throw new ArgumentException(problem, nameof(request));
+        var existing = await FindBatchAsync(connection, tx, "code = @key", request.Code, ct);
         if (existing is not null) return existing;
         if (request.MethodologyId.Length > 0)
-            await Methodologies.MethodologyStore.MarkUsedAsync(connection, null, request.MethodologyId, request.MethodologyVersion, Now(), ct);
+            await Methodologies.MethodologyStore.MarkUsedAsync(connection, tx, request.MethodologyId, request.MethodologyVersion, Now(), ct);
         const string sql = "INSERT INTO batches (code, origin, origin_ref, methodology_id, methodology_version, class, vintage, region, created_us) "
             + "VALUES (@code, @origin, @ref, @mid, @mver, @class, @vintage, @region, @at) ON CONFLICT (code) DO NOTHING";
-        await using (var cmd = Sql.Command(connection, null, sql)
+        await using (var cmd = Sql.Command(connection, tx, sql)
             .With("@code", request.Code).With("@origin", (int)request.Origin).With("@ref", request.OriginRef)
             .With("@mid", request.MethodologyId).With("@mver", request.MethodologyVersion).With("@class", (int)request.Class)
             .With("@vintage", request.Vintage).With("@region", request.Region).With("@at", Now()))
             await cmd.ExecuteNonQueryAsync(ct);
-        return await FindBatchAsync(connection, "code = @key", request.Code, ct)
+        return await FindBatchAsync(connection, tx, "code = @key", request.Code, ct)
             ?? throw new InvalidOperationException($"Batch {request.Code} vanished after it was inserted.");
     }
 
     public async Task<Batch?> FindBatchAsync(BatchId id, CancellationToken ct = default)
     {
         await using var connection = await _dialect.OpenAsync(ct);
-        return await FindBatchAsync(connection, "id = @key", id.Value, ct);
+        return await FindBatchAsync(connection, null, "id = @key", id.Value, ct);
     }
 
     public async Task<Batch?> FindBatchByCodeAsync(string code, CancellationToken ct = default)
     {
         await using var connection = await _dialect.OpenAsync(ct);
-        return await FindBatchAsync(connection, "code = @key", code, ct);
+        return await FindBatchAsync(connection, null, "code = @key", code, ct);
     }
 
-    private static async Task<Batch?> FindBatchAsync(DbConnection connection, string where, object key, CancellationToken ct)
+    private static async Task<Batch?> FindBatchAsync(DbConnection connection, DbTransaction? tx, string where, object key, CancellationToken ct)
     {
-        await using var cmd = Sql.Command(connection, null,
+        await using var cmd = Sql.Command(connection, tx,
             "SELECT id, code, origin, origin_ref, methodology_id, methodology_version, class, vintage, region, created_us FROM batches WHERE " + where)
             .With("@key", key);
         await using var r = await cmd.ExecuteReaderAsync(ct);

@@ -6,7 +6,7 @@ namespace Puhui.Tests.Governance;
 public sealed class WorkflowDefinitionTests
 {
     private static readonly DateOnly Today = new(2026, 3, 2);
-    private static readonly WorkflowInput Sufficient = new("reasons / 理由", Documents: 1, Verdict: true, RectificationDays: 5, ObjectionUpheld: true);
+    private static readonly WorkflowInput Sufficient = new("reasons / 理由", Documents: 1, Verdict: true, RectificationDays: 5, ObjectionUpheld: true, Verifier: 7);
 
     public static TheoryData<string> Kinds
     {
@@ -35,6 +35,7 @@ public sealed class WorkflowDefinitionTests
         Assert.False(guards.HasFlag(WorkflowGuard.NoticeEnded) && guards.HasFlag(WorkflowGuard.NoticeRunning), "a step cannot need a notice both ended and running");
         if (guards.HasFlag(WorkflowGuard.NoticeEnded)) facts = facts with { NoticeEndsOn = Today.AddDays(-1) };
         if (guards.HasFlag(WorkflowGuard.NoticeRunning)) facts = facts with { NoticeEndsOn = Today };
+        if (guards.HasFlag(WorkflowGuard.AssignedVerifier)) facts = facts with { AssignedVerifier = 7, ActorAccount = 7 };
         if (guards.HasFlag(WorkflowGuard.OpenObjection)) facts = facts with { OpenObjections = 1 };
         return facts;
     }
@@ -72,6 +73,10 @@ public sealed class WorkflowDefinitionTests
                 yield return ("no notice running", ok with { NoticeEndsOn = null });
                 yield return ("the notice ended yesterday", ok with { NoticeEndsOn = Today.AddDays(-1) });
                 break;
+            case WorkflowGuard.AssignedVerifier:
+                yield return ("no verifier assigned", ok with { AssignedVerifier = null });
+                yield return ("another body acts", ok with { ActorAccount = 8 });
+                break;
             case WorkflowGuard.NoOpenObjection:
                 yield return ("an objection is open", ok with { OpenObjections = 2 });
                 break;
@@ -91,6 +96,7 @@ public sealed class WorkflowDefinitionTests
         WorkflowInputs.Verdict => Sufficient with { Verdict = null },
         WorkflowInputs.RectificationDays => Sufficient with { RectificationDays = null },
         WorkflowInputs.ObjectionOutcome => Sufficient with { ObjectionUpheld = null },
+        WorkflowInputs.Verifier => Sufficient with { Verifier = null },
         _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, "not one input"),
     };
 
