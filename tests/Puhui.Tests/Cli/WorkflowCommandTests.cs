@@ -65,8 +65,8 @@ public class WorkflowCommandTests
         var all = await PuhuiProcess.RunAsync("workflow", "list", "--all", "--db", setting);
         Assert.Contains("sz-metro-refused", all.Output, StringComparison.Ordinal);
 
-        var bad = await PuhuiProcess.RunAsync("workflow", "list", "--kind", "project", "--db", setting);
+        var bad = await PuhuiProcess.RunAsync("workflow", "list", "--kind", "trading", "--db", setting);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("Unknown kind project", bad.Error, StringComparison.Ordinal);
+        Assert.Contains("Unknown kind trading", bad.Error, StringComparison.Ordinal);
     }
 }
