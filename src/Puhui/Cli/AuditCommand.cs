@@ -4,6 +4,7 @@ using Puhui.Storage.Governance;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
+using Puhui.Storage.Registry;
 using Spectre.Console;
 
 namespace Puhui.Host.Cli;
@@ -30,7 +31,8 @@ internal static class AuditCommand
         var ingestion = Print(await IngestionAudit.RunAsync(store, null, ct));
         var mall = Print(await MallAudit.RunAsync(store, ct));
         var governance = Print(await GovernanceAudit.RunAsync(store, ct));
-        return new[] { ledger, ingestion, mall, governance }.Max();
+        var registry = Print(await RegistryAudit.RunAsync(store, ct));
+        return new[] { ledger, ingestion, mall, governance, registry }.Max();
     }
 
     /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>
@@ -79,6 +81,13 @@ internal static class AuditCommand
         Console.WriteLine($"治理日志 / Governance log: {N(report.Entries)} 条 / entries  申请 / Applications: {N(report.Applications)}  异议 / Objections: {N(report.Objections)}  意见 / Opinions: {N(report.Opinions)}");
         Console.WriteLine($"治理链头哈希 / Governance head hash: {Convert.ToHexStringLower(report.HeadHash)}");
         return Verdict("治理审计", "Governance audit", report.Problems);
+    }
+
+    /// <summary>Prints the registry audit and returns its exit code.</summary>
+    public static int Print(RegistryAuditReport report)
+    {
+        Console.WriteLine($"项目 / Projects: {N(report.Projects)}  监测期 / Monitoring periods: {N(report.Periods)}  已签发 / Issued: {N(report.Issued)}  碳汇损失 / Reversals: {N(report.Reversals)}");
+        return Verdict("注登审计", "Registry audit", report.Problems);
     }
 
     /// <summary>One line a script can grep (e.g. "接入审计通过 / Ingestion audit passed"), the problems on stderr, and the exit code.</summary>
