@@ -145,7 +145,7 @@ public static class BehaviourDemo
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(5) };
             var api = new DemoApi(http);
-            var (governance, runScenario) = await GovernanceDemo.RunMethodologyAsync(api, adminToken, clock, library, ct);
+            var (governance, runScenario, actors) = await GovernanceDemo.RunMethodologyAsync(api, adminToken, clock, library, ct);
             var operators = await SetUpOperatorsAsync(api, adminToken, clock, runScenario, ct);
             governance = governance with { ScenariosRunning = await GovernanceDemo.RunningScenariosAsync(api, ct) };
             if (clock.GetUtcNow() > start) throw new InvalidOperationException($"The governance walk ran past the behaviour month's start {start:yyyy-MM-dd}.");

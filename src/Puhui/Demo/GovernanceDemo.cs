@@ -6,6 +6,10 @@ using Puhui.Ingestion;
 
 namespace Puhui.Host.Demo;
 
+/// <summary>Who the governance walk set up, for the registry walk that follows it.</summary>
+/// <param name="ExpertTokens">Each expert's token, by expert id.</param>
+public sealed record GovernanceActors(string AdminToken, string PlatformOperatorToken, IReadOnlyDictionary<long, string> ExpertTokens, long VerifierAccount, string VerifierToken);
+
 /// <summary>What the governance part of the demo did, for the summary and the tests.</summary>
 public sealed record GovernanceDemoResult(
     long MethodologyApplication,
@@ -48,10 +52,12 @@ public static class GovernanceDemo
         ("赵敏", "江苏省计量科学研究院", ["energy", "data"], "高级工程师 / Senior engineer"),
         ("孙磊", "南京绿色出行研究院", ["transport"], "研究员 / Research fellow"), // the applicant's own: never drawn
         ("周婷", "南京市交通规划设计院", ["transport", "data"], "高级工程师 / Senior engineer"), // declares a conflict
+        ("黄海", "中国林业科学研究院", ["forestry"], "研究员 / Research fellow"),
+        ("吴芳", "江苏省林业科学研究院", ["forestry", "farmland"], "高级工程师 / Senior engineer"),
     ];
 
     /// <summary>Runs the methodology application through objection to filing; <paramref name="clock"/> moves on by working days.</summary>
-    public static async Task<(GovernanceDemoResult Partial, Func<string, ScenarioDefinition, bool, CancellationToken, Task> RunScenario)> RunMethodologyAsync(DemoApi api,
+    public static async Task<(GovernanceDemoResult Partial, Func<string, ScenarioDefinition, bool, CancellationToken, Task> RunScenario, GovernanceActors Actors)> RunMethodologyAsync(DemoApi api,
         string adminToken, SimulatedClock clock, string? libraryPath, CancellationToken ct)
     {
         var platform = await api.PostAsync<StaffTokenDto>("/api/v1/admin/tokens", adminToken, new StaffTokenRequest("platform-operator", null, "demo desk"), ct);
@@ -162,7 +168,7 @@ public static class GovernanceDemo
             await api.PostAsync<ApplicationDetailDto>(steps, platform.Token, new StepRequest("start", "数据接入完成，开始运行 / connected; running", null, null, null, null, null, null), token);
         }
 
-        return (result, RunScenarioAsync);
+        return (result, RunScenarioAsync, new GovernanceActors(adminToken, platform.Token, tokens, verifier.Account, verifier.StaffToken));
     }
 
     /// <summary>Reads the disclosure API back without a token: the running scenarios.</summary>

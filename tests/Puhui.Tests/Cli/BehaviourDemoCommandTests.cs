@@ -26,7 +26,7 @@ public class BehaviourDemoCommandTests
         Assert.Contains("（因利益冲突排除 2 人 / 2 excluded for conflicts of interest；复算一致 / replays）", first.Output, StringComparison.Ordinal);
         Assert.Matches(@"异议 / objection #\d+: dismissed", first.Output);
         Assert.Contains(": walking 1.1.0 filed", first.Output, StringComparison.Ordinal);
-        Assert.Contains("6 个运行中场景 / running scenarios, 8 位专家 / experts, 1 家核查机构 / verification bodies", first.Output, StringComparison.Ordinal);
+        Assert.Contains("6 个运行中场景 / running scenarios, 10 位专家 / experts, 1 家核查机构 / verification bodies", first.Output, StringComparison.Ordinal);
         Assert.Contains("与各运营机构统计一致 / Every operator's statistics agree", first.Output, StringComparison.Ordinal);
         // The mall: providers, redemptions, a sink donation, an expiry run two years on, and honour that agrees with it all.
         Assert.Contains("积分商城演示 / Points mall demo", first.Output, StringComparison.Ordinal);
