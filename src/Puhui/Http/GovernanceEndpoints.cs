@@ -6,6 +6,7 @@ using Puhui.Ingestion;
 using Puhui.Ledger;
 using Puhui.Storage.Access;
 using Puhui.Storage.Governance;
+using Puhui.Storage.Registry;
 
 namespace Puhui.Host.Http;
 
@@ -61,8 +62,10 @@ public sealed record PanelSpecDto(IReadOnlyList<string> Fields, int Size);
 
 /// <param name="Verdict"><c>pass</c> or <c>fail</c>, for an expert's opinion.</param>
 /// <param name="Outcome"><c>upheld</c> or <c>dismissed</c>, for an objection's answer.</param>
+/// <param name="Verifier">The verification body's account, for the operator's <c>assign-validation</c>, <c>assign-verification</c> and <c>reassign</c>.</param>
+/// <param name="Grams">The verifier's own figure for a monitoring period in place of the claim, on <c>verify</c>; its reason goes in the comment.</param>
 public sealed record StepRequest(string Action, string? Comment, IReadOnlyList<string>? Documents, string? Verdict, int? RectificationDays, long? ObjectionId, string? Outcome,
-    PanelSpecDto? Panel);
+    PanelSpecDto? Panel, long? Verifier = null, long? Grams = null);
 
 public sealed record ObjectionRequest(string Text, string? Name);
 
@@ -224,8 +227,14 @@ public static class GovernanceEndpoints
             documents.Select(d => DocumentDto.From(d.Document, d.Seq)).ToList());
     }
 
+    /// <summary>
+    /// Takes a step as the caller's role. An organisation's staff act as the verifier of an application their
+    /// organisation is assigned to verify (and does not apply for); otherwise as its applicant. A monitoring period's
+    /// <c>issue</c> goes through the registry's issuance, which appends the batch and the step together; its answer is
+    /// the application's detail like any other step's.
+    /// </summary>
     private static async Task<Results<Ok<ApplicationDetailDto>, ProblemHttpResult>> TakeStep(long id, StepRequest request, HttpContext http, AccessTokens tokens,
-        WorkflowStore workflows, ExpertStore experts, CancellationToken ct)
+        WorkflowStore workflows, ExpertStore experts, ProjectRegistry registry, CancellationToken ct)
     {
         var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
         if (problem is not null) return problem;
@@ -233,11 +242,15 @@ public static class GovernanceEndpoints
         // An expert made inactive after the draw no longer acts on any panel; the operating body draws a new one.
         if (principal!.Role == PrincipalRole.Expert && await experts.GetAsync(principal.ExpertId ?? 0, ct) is not { Status: ExpertStatus.Active })
             return Problems.Of("forbidden", "this expert is inactive in the pool and takes no step; the platform operator may redraw the panel");
+        var application = await workflows.GetAsync(id, ct);
+        var verifies = principal.Role == PrincipalRole.OrganisationStaff && principal.Account is { } account && application is not null
+            && application.Assignee == account && application.Applicant != account;
         var actor = principal.Role switch
         {
             PrincipalRole.Administrator => new Actor(WorkflowRole.Administrator, ActorName(principal)),
             PrincipalRole.PlatformOperator => new Actor(WorkflowRole.PlatformOperator, ActorName(principal)),
             PrincipalRole.Expert => new Actor(WorkflowRole.Expert, ActorName(principal), Expert: principal.ExpertId),
+            _ when verifies => new Actor(WorkflowRole.Verifier, ActorName(principal), principal.Account),
             _ => new Actor(WorkflowRole.Applicant, ActorName(principal), principal.Account),
         };
         bool? verdict = request.Verdict switch { null => null, "pass" => true, "fail" => false, _ => null };
@@ -245,8 +258,10 @@ public static class GovernanceEndpoints
         bool? upheld = request.Outcome switch { null => null, "upheld" => true, "dismissed" => false, _ => null };
         if (request.Outcome is not null && upheld is null) return Problems.Of("invalid-argument", "outcome is upheld or dismissed");
         var step = new Step(request.Action, request.Comment ?? "", request.Documents ?? [], verdict, request.RectificationDays, request.ObjectionId, upheld,
-            request.Panel is { } panel ? new PanelSpec(panel.Fields ?? [], panel.Size) : null);
-        var result = await workflows.ActAsync(id, step, actor, ct);
+            request.Panel is { } panel ? new PanelSpec(panel.Fields ?? [], panel.Size) : null, Verifier: request.Verifier, Grams: request.Grams);
+        var result = request.Action == "issue" && application?.Kind == Workflows.MonitoringPeriod.Kind
+            ? await registry.IssueAsync(id, actor, step.Comment, ct)
+            : await workflows.ActAsync(id, step, actor, ct);
         return result.Succeeded ? TypedResults.Ok(await DetailAsync(result.Application!, workflows, ct)) : StepProblem(result);
     }
 
@@ -306,6 +321,8 @@ public static class GovernanceEndpoints
             StepStatus.NotApplicant => "not-applicant",
             StepStatus.DocumentMissing => "document-not-found",
             StepStatus.PanelShortfall => "panel-unavailable",
+            // A verification body the operator may not assign: unapproved, suspended, or not independent of the developer (JS 41–42).
+            StepStatus.Conflict when result.Decision?.Transition?.Effects.HasFlag(WorkflowEffects.AssignVerifier) == true => "verifier-not-eligible",
             StepStatus.Conflict => "application-conflict",
             StepStatus.Invalid => "invalid-argument",
             _ => result.Decision?.Refusal switch

@@ -82,6 +82,14 @@ public static class Problems
         ["document-not-found"] = (StatusCodes.Status404NotFound, "文件不存在或未公开 / Document not found or not disclosed"),
         ["expert-not-found"] = (StatusCodes.Status404NotFound, "专家不存在 / Expert not found"),
         ["panel-draw-not-found"] = (StatusCodes.Status404NotFound, "专家抽取记录不存在 / Panel draw not found"),
+        ["verifier-not-eligible"] = (StatusCodes.Status409Conflict, "核查机构未获认定、已暂停或与项目存在关联 / Verification body not approved, suspended or not independent"),
+        ["project-invalid"] = (StatusCodes.Status400BadRequest, "项目登记信息无效 / Invalid project"),
+        ["project-duplicate"] = (StatusCodes.Status409Conflict, "项目已在登记系统中 / Project already held by the registry"),
+        ["project-not-found"] = (StatusCodes.Status404NotFound, "项目不存在 / Project not found"),
+        ["project-not-registered"] = (StatusCodes.Status409Conflict, "项目尚未登记 / Project not registered"),
+        ["period-invalid"] = (StatusCodes.Status400BadRequest, "监测报告无效 / Invalid monitoring report"),
+        ["period-overlap"] = (StatusCodes.Status409Conflict, "监测期与已有监测期重叠 / Monitoring period overlaps another"),
+        ["reversal-refused"] = (StatusCodes.Status409Conflict, "无法记录该碳汇损失 / Reversal cannot be recorded"),
         ["calendar-day-invalid"] = (StatusCodes.Status400BadRequest, "日历条目无效 / Invalid calendar day"),
     };
 
