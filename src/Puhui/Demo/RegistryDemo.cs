@@ -27,7 +27,7 @@ public static class RegistryDemo
     [
         new("js-sunshine-pv", "江苏阳光屋顶光伏 / Jiangsu Sunshine Rooftop PV", new
         {
-            nameZh = "南京江宁工业园屋顶分布式光伏", nameEn = "Jiangning industrial park rooftop PV", type = "DistributedPv", region = "320115",
+            nameZh = "南京江宁工业园屋顶分布式光伏", nameEn = "Jiangning industrial park rooftop PV", type = "distributed-pv", region = "320115",
             latitude = 31.9525m, longitude = 118.8402m, capacity = 2_000L, capacityUnit = "kW", methodologyId = "distributed-pv", methodologyVersion = "1.0.0",
             creditingFrom = "2025-01-01", creditingTo = "2031-12-31",
             declarations = new { registeredWithCcer = false, inGreenPowerTrading = false, issuedGreenCertificates = false },
@@ -39,7 +39,7 @@ public static class RegistryDemo
         ]),
         new("lishui-forest-farm", "溧水国有林场 / Lishui State Forest Farm", new
         {
-            nameZh = "溧水林场人工林碳汇", nameEn = "Lishui plantation forest carbon sink", type = "ForestrySink", region = "320117",
+            nameZh = "溧水林场人工林碳汇", nameEn = "Lishui plantation forest carbon sink", type = "forestry-sink", region = "320117",
             latitude = 31.6511m, longitude = 119.0283m, capacity = 320L, capacityUnit = "ha", methodologyId = "forestry-sink", methodologyVersion = "1.0.0",
             creditingFrom = "2025-01-01", creditingTo = "2034-12-31",
             declarations = new { registeredWithCcer = false, inGreenPowerTrading = false, issuedGreenCertificates = false },
@@ -88,7 +88,7 @@ public static class RegistryDemo
                 var verification = await UploadAsync(api, actors.VerifierToken, $"核证报告-{from}.txt", "核证报告 / verification report", ct);
                 // The second PV period: the verifier finds 30 MWh of the reading from a meter fault and certifies less.
                 var adjust = developer.Field == "energy" && p == 1;
-                var claimed = period.GetProperty("claimedGrams").GetInt64();
+                var claimed = period.GetProperty("period").GetProperty("claimedGrams").GetInt64();
                 var verified = adjust ? claimed - 17_109_000 : (long?)null;
                 if (adjust) (adjustedFrom, adjustedTo) = (claimed, verified!.Value);
                 await StepAsync(api, periodApplication, actors.VerifierToken, new
@@ -99,8 +99,9 @@ public static class RegistryDemo
                 await ReviewAsync(api, periodApplication, actors, developer.Field, clock, ct);
                 await StepAsync(api, periodApplication, actors.PlatformOperatorToken, new { action = "approve", comment = "评审通过，报请签发 / approved for issuance" }, ct);
                 var issued = await api.PostAsync<JsonElement>($"/api/v1/registry/periods/{periodApplication}/issue", actors.AdminToken, new { comment = "签发 / issued" }, ct);
-                batches.Add((issued.GetProperty("batchCode").GetString()!, issued.GetProperty("issuedGrams").GetInt64(), issued.GetProperty("developerGrams").GetInt64(),
-                    issued.GetProperty("bufferGrams").GetInt64()));
+                var issuedPeriod = issued.GetProperty("period");
+                batches.Add((issuedPeriod.GetProperty("batch").GetProperty("code").GetString()!, issuedPeriod.GetProperty("issuedGrams").GetInt64(),
+                    issuedPeriod.GetProperty("developerGrams").GetInt64(), issuedPeriod.GetProperty("bufferGrams").GetInt64()));
                 clock.Advance(TimeSpan.FromHours(2));
             }
         }
