@@ -109,7 +109,7 @@ public static class RegistryDemo
         var publicProjects = await api.GetAsync<JsonElement>("/api/v1/public/registry/projects", null, ct);
         var publicBatches = (await api.GetAsync<JsonElement>("/api/v1/public/registry/batches", null, ct)).GetProperty("batches").EnumerateArray().ToList();
         return new RegistryDemoResult(projects, batches, adjustedFrom, adjustedTo, publicProjects.GetProperty("projects").GetArrayLength(), publicBatches.Count,
-            publicBatches.Sum(b => b.GetProperty("issued").GetInt64()), publicBatches.Sum(b => b.GetProperty("buffer").GetInt64()));
+            publicBatches.Sum(b => b.GetProperty("totals").GetProperty("issued").GetInt64()), publicBatches.Sum(b => b.GetProperty("totals").GetProperty("buffer").GetInt64()));
     }
 
     /// <summary>The operating body draws a panel of the field's experts, each passes it.</summary>
