@@ -83,6 +83,7 @@ public static class Problems
         ["expert-not-found"] = (StatusCodes.Status404NotFound, "专家不存在 / Expert not found"),
         ["panel-draw-not-found"] = (StatusCodes.Status404NotFound, "专家抽取记录不存在 / Panel draw not found"),
         ["calendar-day-invalid"] = (StatusCodes.Status400BadRequest, "日历条目无效 / Invalid calendar day"),
+        ["project-not-found"] = (StatusCodes.Status404NotFound, "项目不存在或未登记 / Project not found or not registered"),
     };
 
     private static readonly Dictionary<string, object?> NoExtensions = [];

@@ -6,6 +6,7 @@ using Puhui.Storage.Governance;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
+using Puhui.Storage.Registry;
 
 namespace Puhui.Host.Http;
 
@@ -49,6 +50,9 @@ public static class PuhuiHost
         var calendar = new CalendarStore(store, time);
         var workflows = GovernanceSetup.Create(store, scenarios, calendar.GetAsync, time);
         builder.Services.AddSingleton(workflows);
+        var registry = new ProjectRegistry(workflows);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(new RegistryQueries(store, registry, workflows));
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
@@ -114,6 +118,7 @@ public static class PuhuiHost
         api.MapDisclosure();
         api.MapVerificationBodies();
         api.MapCalendar();
+        api.MapRegistryPublic();
         return app;
     }
 }
