@@ -38,8 +38,9 @@ public sealed record RegistryBatch(long Id, string Code, long ProjectId, string 
 /// <param name="Hash">The entry's hash on the governance log's chain, lower-case hex.</param>
 public sealed record RegistryStep(long Seq, DateTimeOffset At, string Action, string Role, string Actor, string From, string To, string Comment, int Documents, string Hash);
 
-/// <summary>A document attached to an application, named by its SHA-256.</summary>
-public sealed record RegistryDocument(string Sha256, string Name, string MediaType, long SizeBytes, DateTimeOffset StoredAt);
+/// <summary>A document attached to an application, named by its SHA-256, listed once however many steps attached it.</summary>
+/// <param name="AttachedBySeq">The governance log entry of the first step that attached it.</param>
+public sealed record RegistryDocument(string Sha256, string Name, string MediaType, long SizeBytes, DateTimeOffset StoredAt, long AttachedBySeq);
 
 /// <summary>A monitoring period: its claim, the verifier's figure and, once issued, how it was split and its batch.</summary>
 /// <param name="BufferGrams">Grams of the issuance that went to the buffer pool: the project's share and any repayment of buffer debt.</param>
@@ -214,8 +215,8 @@ public sealed class RegistryQueries
             .Select(e => new RegistryStep(e.Seq, e.At, e.Action, e.Role, e.Actor, e.From, e.To, e.Comment, e.Documents.Count, Convert.ToHexStringLower(e.Hash))).ToList();
 
     private async Task<IReadOnlyList<RegistryDocument>> DocumentsAsync(long applicationId, CancellationToken ct)
-        => (await _workflows.DocumentsAsync(applicationId, ct))
-            .Select(d => new RegistryDocument(d.Document.Sha256, d.Document.Name, d.Document.MediaType, d.Document.SizeBytes, d.Document.StoredAt)).ToList();
+        => (await _workflows.DocumentsAsync(applicationId, ct)).DistinctBy(d => d.Document.Sha256)
+            .Select(d => new RegistryDocument(d.Document.Sha256, d.Document.Name, d.Document.MediaType, d.Document.SizeBytes, d.Document.StoredAt, d.Seq)).ToList();
 
     /// <summary>
     /// The batches of registered projects' periods (of one project when <paramref name="projectId"/> is given) and
