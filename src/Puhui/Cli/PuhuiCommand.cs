@@ -22,5 +22,7 @@ internal static class PuhuiCommand
         yield return MethodologyCommand.Create();
         yield return WorkflowCommand.Create();
         yield return CalendarCommand.Create();
+        yield return RegistryCommand.CreateRegistry();
+        yield return RegistryCommand.CreateProject();
     }
 }

@@ -91,6 +91,7 @@ public static class Problems
         ["period-overlap"] = (StatusCodes.Status409Conflict, "监测期与已有监测期重叠 / Monitoring period overlaps another"),
         ["reversal-refused"] = (StatusCodes.Status409Conflict, "无法记录该碳汇损失 / Reversal cannot be recorded"),
         ["calendar-day-invalid"] = (StatusCodes.Status400BadRequest, "日历条目无效 / Invalid calendar day"),
+        ["project-not-found"] = (StatusCodes.Status404NotFound, "项目不存在或未登记 / Project not found or not registered"),
     };
 
     private static readonly Dictionary<string, object?> NoExtensions = [];

@@ -51,7 +51,9 @@ public static class PuhuiHost
         var workflows = GovernanceSetup.Create(store, scenarios, calendar.GetAsync, time);
         builder.Services.AddSingleton(workflows);
         // Its constructor registers the project and monitoring-period effects on the workflows: built once, before the host serves.
-        builder.Services.AddSingleton(new ProjectRegistry(workflows));
+        var registry = new ProjectRegistry(workflows);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(new RegistryQueries(store, registry, workflows));
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
@@ -118,6 +120,7 @@ public static class PuhuiHost
         api.MapVerificationBodies();
         api.MapCalendar();
         api.MapRegistry();
+        api.MapRegistryPublic();
         return app;
     }
 }
