@@ -25,7 +25,7 @@ public sealed record MonitoringPeriod(long ApplicationId, long ProjectId, DateOn
     long? OwnBufferGrams, long? VerifiedGrams, BatchId? Batch, string? TransactionId, long? IssuedGrams, long? DeveloperGrams, long? BufferGrams, string State);
 
 /// <summary>A reversal: removals lost, and the buffer grams cancelled to make them good.</summary>
-public sealed record Reversal(long Id, long ProjectId, long Grams, long CancelledGrams, string TransactionId, DateTimeOffset At);
+public sealed record Reversal(long Id, long ProjectId, long Grams, long CancelledGrams, string TransactionId, DateTimeOffset At, string RequestKey = "");
 
 /// <summary>
 /// The project registry (注登系统, DESIGN §8). Projects and monitoring periods move through their governance
@@ -318,13 +318,13 @@ public sealed class ProjectRegistry
     public async Task<IReadOnlyList<Reversal>> ReversalsAsync(long? projectId, CancellationToken ct = default)
     {
         await using var connection = await _store.Dialect.OpenAsync(ct);
-        await using var cmd = Sql.Command(connection, null, "SELECT id, project_id, grams, cancelled_grams, tx_id, at_us FROM project_reversals"
+        await using var cmd = Sql.Command(connection, null, "SELECT id, project_id, grams, cancelled_grams, tx_id, at_us, request_key FROM project_reversals"
             + (projectId is null ? "" : " WHERE project_id = @p") + " ORDER BY id");
         if (projectId is { } p) cmd.With("@p", p);
         var list = new List<Reversal>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new Reversal(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(5))));
+            list.Add(new Reversal(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(5)), r.GetString(6)));
         return list;
     }
 
@@ -358,7 +358,11 @@ public sealed class ProjectRegistry
             var period = (await FindPeriodAsync(connection, tx, applicationId, ct))!;
             _project = (await FindProjectAsync(connection, tx, "p.id = @k", period.ProjectId, ct))!;
             var verified = period.VerifiedGrams ?? throw new InvalidOperationException($"Approved period {applicationId} has no verified figure.");
-            _split = ProjectRules.Split(_project.Definition.Type, verified, period.OwnBufferGrams, _project.BufferDebt);
+            // A methodology's own buffer follows the figure the verifier certified, in proportion to the claim it was computed for.
+            var ownBuffer = period.OwnBufferGrams is { } own && verified != period.ClaimedGrams && period.ClaimedGrams > 0
+                ? (long)((Int128)own * verified / period.ClaimedGrams)
+                : period.OwnBufferGrams;
+            _split = ProjectRules.Split(_project.Definition.Type, verified, ownBuffer, _project.BufferDebt);
             if (_split.Total == 0)
             {
                 Result = new StepResult(StepStatus.Conflict, application, decision, null, "the verified figure is 0 g: there is nothing to issue");
@@ -426,11 +430,15 @@ public sealed class ProjectRegistry
             }
 
             var key = ReversalKeyPrefix + project.Id.ToString(CultureInfo.InvariantCulture) + ":" + requestKey;
-            await using (var seen = Sql.Command(connection, tx, "SELECT COUNT(*) FROM journal WHERE idempotency_key = @k").With("@k", key))
+            await using (var seen = Sql.Command(connection, tx, "SELECT grams FROM project_reversals WHERE project_id = @p AND request_key = @k")
+                .With("@p", project.Id).With("@k", requestKey))
             {
-                if (Convert.ToInt64(await seen.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) > 0)
+                if (await seen.ExecuteScalarAsync(ct) is { } recorded)
                 {
-                    Result = new StepResult(StepStatus.Conflict, application, decision, null, $"reversal {requestKey} of project {project.Id} is already recorded");
+                    // A retried report returns the first; the same key for another loss is a mistake the reporter must see.
+                    Result = Convert.ToInt64(recorded, CultureInfo.InvariantCulture) == grams
+                        ? new StepResult(StepStatus.Done, application, decision, null, $"reversal {requestKey} of project {project.Id} was recorded before")
+                        : new StepResult(StepStatus.Conflict, application, decision, null, $"reversal {requestKey} of project {project.Id} was recorded with other grams");
                     return [];
                 }
             }
@@ -481,8 +489,8 @@ public sealed class ProjectRegistry
                 throw new InvalidOperationException($"The ledger refused reversal {requestKey} of project {project.Id} ({appended.Status}): {appended.Detail}");
             var txId = appended.Transaction!.Transaction.Id.ToString();
             await using (var insert = Sql.Command(connection, tx,
-                "INSERT INTO project_reversals (project_id, grams, cancelled_grams, tx_id, at_us) VALUES (@p, @grams, @cancelled, @tx, @at)")
-                .With("@p", project.Id).With("@grams", grams).With("@cancelled", _cancelled).With("@tx", txId)
+                "INSERT INTO project_reversals (project_id, request_key, grams, cancelled_grams, tx_id, at_us) VALUES (@p, @key, @grams, @cancelled, @tx, @at)")
+                .With("@p", project.Id).With("@key", requestKey).With("@grams", grams).With("@cancelled", _cancelled).With("@tx", txId)
                 .With("@at", CanonicalEncoding.ToUnixMicroseconds(appended.Transaction.Transaction.OccurredAt)))
                 await insert.ExecuteNonQueryAsync(ct);
             await using (var debt = Sql.Command(connection, tx, "UPDATE projects SET buffer_debt = buffer_debt + @c WHERE id = @p").With("@c", _cancelled).With("@p", project.Id))

@@ -85,6 +85,7 @@ internal static class DemoCommand
 
         var elapsed = watch.Elapsed;
         if (result.Governance is { } governance) PrintGovernance(governance);
+        if (result.Registry is { } registry) PrintRegistry(registry);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"模拟时段 / Simulated: {result.From.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} → {result.To.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} (UTC+8), {options.Days} days, seed {options.Seed}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -157,6 +158,21 @@ internal static class DemoCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"备案 / Filed on {g.FiledOn:yyyy-MM-dd}: {g.MethodologyFiled}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"公开信息 / Public disclosure: {g.PublicMethodologiesFiled} 个已备案方法学版本 / filed methodology versions, {g.ScenariosRunning} 个运行中场景 / running scenarios, {g.PublicExperts} 位专家 / experts, {g.PublicVerificationBodies} 家核查机构 / verification bodies"));
+    }
+
+    /// <summary>The registry walk: two projects through validation and review, two monitoring periods each issued, and the public registry.</summary>
+    private static void PrintRegistry(RegistryDemoResult r)
+    {
+        Console.WriteLine("项目注登演示 / Project registry demo");
+        foreach (var (code, issued, developer, buffer) in r.Batches)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"签发批次 / Batch {code}: {issued:N0} g（业主 / developer {developer:N0} g，缓冲库 / buffer {buffer:N0} g）"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"核证调整 / Verifier's adjustment: {r.AdjustedFrom:N0} g → {r.AdjustedTo:N0} g"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"公开注登簿 / Public registry: {r.PublicProjects} 个项目 / projects, {r.PublicBatches} 个批次 / batches, 签发 / issued {r.PublicIssuedGrams:N0} g, 缓冲库 / buffer {r.PublicBufferGrams:N0} g"));
     }
 
     private static int PrintMall(MallDemoSummary mall)

@@ -44,6 +44,8 @@ public static class DisclosureEndpoints
     {
         [Workflows.Methodology.Kind] = ["public-notice", "filed", "revised", "withdrawn"],
         [Workflows.Scenario.Kind] = ["filed", "running", "suspended", "terminated"],
+        [Workflows.Project.Kind] = ["registered"],
+        [Workflows.MonitoringPeriod.Kind] = ["issued"],
     };
 
     /// <summary>What the public sees in place of what a non-public kind of application applied for.</summary>

@@ -208,7 +208,7 @@ public static partial class RegistryEndpoints
         }
 
         var project = (await registry.GetProjectAsync(id, ct))!;
-        var reversal = (await registry.ReversalsAsync(id, ct))[^1];
+        var reversal = (await registry.ReversalsAsync(id, ct)).Single(r => r.RequestKey == request.RequestKey);
         return TypedResults.Created($"/api/v1/registry/projects/{id}", new ReversalRecordedDto(ProjectDto.From(project), ReversalDto.From(reversal)));
     }
 

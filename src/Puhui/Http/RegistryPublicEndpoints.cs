@@ -21,8 +21,8 @@ public static class RegistryPublicEndpoints
     public static RouteGroupBuilder MapRegistryPublic(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/public/registry").WithTags("Public registry");
-        group.MapGet("/projects", Projects).WithName("ListRegistryProjects");
-        group.MapGet("/projects/{id:long}", Project).WithName("GetRegistryProject");
+        group.MapGet("/projects", Projects).WithName("ListPublicRegistryProjects");
+        group.MapGet("/projects/{id:long}", Project).WithName("GetPublicRegistryProject");
         group.MapGet("/batches", Batches).WithName("ListRegistryBatches");
         group.MapGet("/export.csv", (RegistryQueries queries) => Export(queries, RegistryExportFormat.Csv, CsvMediaType, "puhui-registry.csv")).WithName("ExportRegistryCsv");
         group.MapGet("/export.json", (RegistryQueries queries) => Export(queries, RegistryExportFormat.Json, JsonMediaType, "puhui-registry.json")).WithName("ExportRegistryJson");

@@ -20,6 +20,12 @@ public class BehaviourDemoCommandTests
         Assert.Contains("审计通过 / Audit passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("接入审计通过 / Ingestion audit passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("治理审计通过 / Governance audit passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("注登审计通过 / Registry audit passed", first.Output, StringComparison.Ordinal);
+        // The registry: a PV and a forestry project registered, two periods each issued, the forest's buffer share in the pool.
+        Assert.Contains("项目注登演示 / Project registry demo", first.Output, StringComparison.Ordinal);
+        Assert.Contains("公开注登簿 / Public registry: 2 个项目 / projects, 4 个批次 / batches", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"签发批次 / Batch PRJ\d+-20250101-20250630: [\d,]+ g（业主 / developer [\d,]+ g，缓冲库 / buffer [1-9][\d,]* g）", first.Output);
+        Assert.Contains("核证调整 / Verifier's adjustment: 615,924,000 g → 598,815,000 g", first.Output, StringComparison.Ordinal);
         // Governance: walking 1.1.0 through a panel that excluded the applicant's expert and a conflicted one, an
         // objection (dismissed) and a second notice, to filing; every operator's scenario running and disclosed.
         Assert.Contains("治理流程演示 / Governance demo", first.Output, StringComparison.Ordinal);

@@ -53,9 +53,10 @@ CREATE INDEX monitoring_periods_project ON monitoring_periods (project_id, perio
 CREATE TABLE project_reversals (
     id              BIGSERIAL PRIMARY KEY,
     project_id      BIGINT   NOT NULL REFERENCES projects(id),
+    request_key     TEXT     NOT NULL, -- the reporter's key: a retried report returns the first
     grams           BIGINT   NOT NULL, -- removals lost
     cancelled_grams BIGINT   NOT NULL, -- buffer grams cancelled to make them good
     tx_id           TEXT     NOT NULL,
     at_us           BIGINT   NOT NULL
 );
-CREATE INDEX project_reversals_project ON project_reversals (project_id, id);
+CREATE UNIQUE INDEX project_reversals_key ON project_reversals (project_id, request_key);
