@@ -75,7 +75,7 @@ public static class GovernanceDemo
         }
 
         // 周婷 declares that she advised the institute on this methodology: she must not review it.
-        await api.PostAsync<ExpertDto>("/api/v1/expert/conflicts", experts[^1].Token,
+        await api.PostAsync<ExpertDto>("/api/v1/expert/conflicts", experts[Array.FindIndex(Pool, e => e.Name == "周婷")].Token,
             new ConflictRequest(institute.Account, "南京绿色出行研究院", "曾为该方法学提供咨询 / advised on this methodology"), ct);
 
         var text = await File.ReadAllTextAsync(Path.Combine(libraryPath ?? throw new InvalidOperationException("The demo needs the methodology library."), "walking.yaml"), ct);

@@ -111,7 +111,8 @@ public class ProjectLifecycleTests
         var project = await w.ProjectInStateAsync(w.Forestry());
         Assert.Equal(["submit", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register"], await AssertLogAsync(w, project.ApplicationId));
 
-        // 100 ha growing 10 m3/ha remove 1 443.75 t: the methodology sets 288.75 t aside and claims 1 155 t; the verifier finds 1 100 t.
+        // 100 ha growing 10 m3/ha remove 1 443.75 t: the methodology sets 288.75 t aside and claims 1 155 t; the verifier finds 1 100 t,
+        // and the buffer follows in proportion: 288.75 t × 1 100 / 1 155 = 275 t.
         var first = await w.PeriodInStateAsync(project.Id, ProjectWorld.H1From, ProjectWorld.H1To, Growth(10), adjusted: 1_100_000_000);
         var claimed = (await w.Registry.PeriodAsync(first.Id))!;
         Assert.Equal((1_155_000_000L, 288_750_000L, 1_100_000_000L), (claimed.ClaimedGrams, claimed.OwnBufferGrams, claimed.VerifiedGrams));
@@ -123,11 +124,11 @@ public class ProjectLifecycleTests
         var issued = await w.Registry.IssueAsync(first.Id, GovernanceWorld.Administrator, "予以签发", default);
         Assert.True(issued.Succeeded, issued.Detail);
         var one = (await w.Registry.PeriodAsync(first.Id))!;
-        Assert.Equal((1_388_750_000L, 1_100_000_000L, 288_750_000L), (one.IssuedGrams, one.DeveloperGrams, one.BufferGrams));
+        Assert.Equal((1_375_000_000L, 1_100_000_000L, 275_000_000L), (one.IssuedGrams, one.DeveloperGrams, one.BufferGrams));
         var batch1 = (await w.Store.FindBatchAsync(one.Batch!.Value))!;
         Assert.Equal(("forestry-sink", "1.0.0", MethodologyClass.I, 2025, "320117"), (batch1.MethodologyId, batch1.MethodologyVersion, batch1.Class, batch1.Vintage, batch1.Region));
         Assert.Equal(1_100_000_000L, await w.BalanceAsync(w.Developer, batch1.Id));
-        Assert.Equal(288_750_000L, await w.SystemBalanceAsync(SystemAccounts.Buffer, batch1.Id));
+        Assert.Equal(275_000_000L, await w.SystemBalanceAsync(SystemAccounts.Buffer, batch1.Id));
 
         // A fire destroys 50 t: the buffer's grams of this project's batch are cancelled and the project owes them.
         var (head, _) = await w.Store.GetHeadAsync();
@@ -135,7 +136,7 @@ public class ProjectLifecycleTests
             default);
         Assert.True(reversal.Succeeded, reversal.Detail);
         Assert.Equal(head + 1, (await w.Store.GetHeadAsync()).Sequence);
-        Assert.Equal(238_750_000L, await w.SystemBalanceAsync(SystemAccounts.Buffer, batch1.Id));
+        Assert.Equal(225_000_000L, await w.SystemBalanceAsync(SystemAccounts.Buffer, batch1.Id));
         Assert.Equal(50_000_000L, await w.SystemBalanceAsync(SystemAccounts.Cancelled, batch1.Id));
         Assert.Equal(1_100_000_000L, await w.BalanceAsync(w.Developer));
         Assert.Equal(50_000_000L, (await w.Registry.GetProjectAsync(project.Id))!.BufferDebt);
@@ -143,9 +144,14 @@ public class ProjectLifecycleTests
         Assert.Equal((50_000_000L, 50_000_000L), (recorded.Grams, recorded.CancelledGrams));
         Assert.Equal("report-reversal", (await w.G.Workflows.HistoryAsync(project.ApplicationId, default))[^1].Action);
 
-        // The same report again is recorded once.
-        await w.RefusedAsync(() => w.Registry.ReportReversalAsync(project.Id, 50_000_000, "fire-2026-03", GovernanceWorld.PlatformOperator, "again", [w.G.Report], default),
-            StepStatus.Conflict, "already recorded");
+        // The same report again is recorded once: a retry returns the first; the same key for another loss is refused.
+        var (headBefore, _) = await w.Store.GetHeadAsync();
+        var retried = await w.Registry.ReportReversalAsync(project.Id, 50_000_000, "fire-2026-03", GovernanceWorld.PlatformOperator, "again", [w.G.Report], default);
+        Assert.True(retried.Succeeded, retried.Detail);
+        Assert.Equal(headBefore, (await w.Store.GetHeadAsync()).Sequence);
+        Assert.Single(await w.Registry.ReversalsAsync(project.Id));
+        await w.RefusedAsync(() => w.Registry.ReportReversalAsync(project.Id, 60_000_000, "fire-2026-03", GovernanceWorld.PlatformOperator, "again", [w.G.Report], default),
+            StepStatus.Conflict, "recorded with other grams");
 
         // The next issuance withholds the debt from the developer and restores the buffer.
         var second = await w.PeriodInStateAsync(project.Id, ProjectWorld.H2From, ProjectWorld.H2To, Growth(5));
