@@ -252,6 +252,9 @@ public sealed partial class WorkflowDefinition
     /// <summary>The state a new application starts in.</summary>
     public string Initial { get; }
 
+    /// <summary>The action that opens an application on the log: <c>submit</c>, or <c>draft</c> for a workflow that starts in a draft.</summary>
+    public string OpeningAction => Initial == "draft" ? "draft" : "submit";
+
     public IReadOnlyList<WorkflowState> States { get; }
     public IReadOnlyList<WorkflowTransition> Transitions { get; }
 

@@ -92,7 +92,7 @@ public static class GovernanceAudit
         var workflow = Workflows.Find(application.Kind);
         if (workflow is null) { problem($"application {application.Id}: unknown kind {application.Kind}"); return; }
         var first = steps[0];
-        if (first.Action != "submit" || first.From != "" || first.To != workflow.Initial)
+        if (first.Action != workflow.OpeningAction || first.From != "" || first.To != workflow.Initial)
             problem($"application {application.Id}: the first step is {first.Action} {first.From}→{first.To}, not its submission");
         var data = Data(first);
         if (data.PayloadSha256 != WorkflowStore.Sha256(application.Payload)) problem($"application {application.Id}: the payload is not what was submitted");

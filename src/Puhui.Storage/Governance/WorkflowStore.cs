@@ -133,7 +133,7 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
             }
 
             var data = new StepData { PayloadSha256 = Sha256(payload), ReceivedOn = Day(today), DueOn = due is { } dd ? Day(dd) : null };
-            var entry = await GovernanceLog.AppendAsync(connection, tx, (seq, hash), at, id, workflow.Kind, "submit", applicant.Name, WorkflowDefinition.RoleCode(applicant.Role),
+            var entry = await GovernanceLog.AppendAsync(connection, tx, (seq, hash), at, id, workflow.Kind, workflow.OpeningAction, applicant.Name, WorkflowDefinition.RoleCode(applicant.Role),
                 "", workflow.Initial, comment, documents, Json(data), ct);
             await AttachAsync(connection, tx, id, documents, entry.Seq, ct);
             await tx.CommitAsync(ct);

@@ -32,7 +32,7 @@ public class ProjectLifecycleTests
         {
             using var data = JsonDocument.Parse(entry.Data);
             if (data.RootElement.TryGetProperty("receivedOn", out var r) && r.GetString() is { Length: > 0 } receivedText) received = DateOnly.Parse(receivedText);
-            if (entry.From == entry.To || entry.Action == "submit" && entry.From == "") continue;
+            if (entry.From == entry.To || entry.From == "") continue;
             var deadline = application.Definition.State(entry.To).Deadline;
             var day = DateOnly.FromDateTime(entry.At.ToOffset(TimeSpan.FromHours(8)).DateTime);
             var expected = deadline?.DueOn(w.G.Calendar, received, day, null);
@@ -66,7 +66,7 @@ public class ProjectLifecycleTests
         await w.G.OpineAsync(review);
         var registered = await w.G.StepAsync(submitted.Id, new Step("register", "准予登记 / registered"), GovernanceWorld.Administrator);
         Assert.Equal("registered", registered.State);
-        Assert.Equal(["submit", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register"], await AssertLogAsync(w, submitted.Id));
+        Assert.Equal(["draft", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register"], await AssertLogAsync(w, submitted.Id));
         var project = (await w.Registry.ProjectOfApplicationAsync(submitted.Id))!;
         Assert.Equal(("registered", "PRJ-320115-" + project.Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)), (project.State, project.Code));
 
@@ -109,7 +109,7 @@ public class ProjectLifecycleTests
     {
         await using var w = await ProjectWorld.CreateAsync(kind);
         var project = await w.ProjectInStateAsync(w.Forestry());
-        Assert.Equal(["submit", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register"], await AssertLogAsync(w, project.ApplicationId));
+        Assert.Equal(["draft", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register"], await AssertLogAsync(w, project.ApplicationId));
 
         // 100 ha growing 10 m3/ha remove 1 443.75 t: the methodology sets 288.75 t aside and claims 1 155 t; the verifier finds 1 100 t,
         // and the buffer follows in proportion: 288.75 t × 1 100 / 1 155 = 275 t.
@@ -164,7 +164,7 @@ public class ProjectLifecycleTests
         Assert.Equal(0, (await w.Registry.GetProjectAsync(project.Id))!.BufferDebt);
         Assert.NotEqual(one.Batch, two.Batch);
         Assert.Equal(["submit", "assign-verification", "verify", "accept", "opinion", "opinion", "approve", "issue"], await AssertLogAsync(w, second.Id));
-        Assert.Equal(["submit", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register", "report-reversal"],
+        Assert.Equal(["draft", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "register", "report-reversal"],
             await AssertLogAsync(w, project.ApplicationId));
     }
 

@@ -57,7 +57,7 @@ public class RegistryQueriesTests
         Assert.Equal(100_000_000, Assert.Single(shown.Reversals).CancelledGrams);
         Assert.Equal(100_000_000, shown.BufferDebtGrams);
         Assert.Equal(batches[2], Assert.Single(shown.Batches));
-        Assert.Equal(["submit", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "opinion", "register", "report-reversal"],
+        Assert.Equal(["draft", "submit", "assign-validation", "validate", "accept", "opinion", "opinion", "opinion", "register", "report-reversal"],
             shown.History.Select(e => e.Action));
         Assert.All(shown.History, e => Assert.Matches("^[0-9a-f]{64}$", e.Hash));
         Assert.Equal(("expert-review", "registered", "administrator"), (shown.History[8].From, shown.History[8].To, shown.History[8].Role));
