@@ -24,12 +24,16 @@ public sealed class ScenarioApplications(WorkflowStore workflows, ScenarioStore 
         if (check.Status != ScenarioRegistrationStatus.Registered) return (check, null);
         var account = await workflows.Ledger.FindAccountAsync(operatorAccount, ct);
         var payload = JsonSerializer.Serialize(definition, ScenarioJson.Default.ScenarioDefinition);
+        // The code is checked above, and again when the scenario is inserted holding the governance log's head.
+        var codeTaken = false;
         var result = await workflows.SubmitAsync(Workflows.Scenario, definition.Code, definition.TitleZh, definition.TitleEn, applicant, account!.DisplayName, payload, documents,
-            comment, async (connection, tx, applicationId, token) => await ScenarioStore.InsertWithinAsync(connection, tx, operatorAccount, definition, applicationId,
-                CanonicalEncoding.ToUnixMicroseconds(workflows.Time.GetUtcNow()), token) ? null : $"scenario code {definition.Code} is taken", ct);
-        if (!result.Succeeded && result.Detail is { } detail && detail.Contains("is taken", StringComparison.Ordinal))
-            return (new ScenarioRegistration(ScenarioRegistrationStatus.CodeTaken, null, detail), null);
-        return (check, result);
+            comment, async (connection, tx, applicationId, token) =>
+            {
+                codeTaken = !await ScenarioStore.InsertWithinAsync(connection, tx, operatorAccount, definition, applicationId,
+                    CanonicalEncoding.ToUnixMicroseconds(workflows.Time.GetUtcNow()), token);
+                return codeTaken ? $"scenario code {definition.Code} is taken" : null;
+            }, ct);
+        return codeTaken ? (new ScenarioRegistration(ScenarioRegistrationStatus.CodeTaken, null, result.Detail), null) : (check, result);
     }
 
     public async Task<string?> ApplyAsync(StepContext context, CancellationToken ct)

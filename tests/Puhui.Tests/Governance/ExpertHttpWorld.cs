@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Puhui.Host.Http;
@@ -93,26 +91,11 @@ public sealed class ExpertHttpWorld : IAsyncDisposable
     /// <summary>Every expert row, every event, and the numbers of tokens and draws, read from the store.</summary>
     public async Task<string> SnapshotAsync()
     {
-        var text = new StringBuilder();
-        await using var connection = await Store.Dialect.OpenAsync(default);
-        foreach (var sql in new[]
-        {
+        return await StoreSnapshot.ReadAsync(Store,
             "SELECT id, name, organisation, COALESCE(organisation_account, 0), fields, title, status, conflicts, revision FROM experts ORDER BY id",
             "SELECT expert_id, revision, kind FROM expert_events ORDER BY expert_id, revision",
             "SELECT COUNT(*) FROM access_tokens",
-            "SELECT COUNT(*) FROM panel_draws",
-        })
-        {
-            await using var cmd = Sql.Command(connection, null, sql);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                for (var i = 0; i < r.FieldCount; i++) text.Append(Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
+            "SELECT COUNT(*) FROM panel_draws");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,10 +1,9 @@
-using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Puhui.Host.Http;
@@ -238,10 +237,7 @@ public sealed class GovernanceHttpWorld : IAsyncDisposable
     /// <summary>Every governance row a step could write, read from the store.</summary>
     public async Task<string> SnapshotAsync()
     {
-        var text = new StringBuilder();
-        await using var connection = await Store.Dialect.OpenAsync(default);
-        foreach (var sql in new[]
-        {
+        return await StoreSnapshot.ReadAsync(Store,
             "SELECT id, state, revision, round, received_on, entered_on, COALESCE(due_on, ''), COALESCE(panel_draw_id, 0), panel, updated_us FROM applications ORDER BY id",
             "SELECT last_seq FROM governance_head",
             "SELECT seq, application_id, action FROM governance_log ORDER BY seq",
@@ -251,19 +247,7 @@ public sealed class GovernanceHttpWorld : IAsyncDisposable
             "SELECT application_id, round, expert_id, passed FROM opinions ORDER BY application_id, round, expert_id",
             "SELECT COUNT(*) FROM panel_draws",
             "SELECT methodology_id, version, status, COALESCE(application_id, 0) FROM methodology_versions ORDER BY methodology_id, version",
-            "SELECT code, status, revision FROM scenarios ORDER BY code",
-        })
-        {
-            await using var cmd = Sql.Command(connection, null, sql);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                for (var i = 0; i < r.FieldCount; i++) text.Append(Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
+            "SELECT code, status, revision FROM scenarios ORDER BY code");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Puhui.Governance;
 using Puhui.Ledger;
 using Puhui.Registry;
@@ -164,12 +163,8 @@ public sealed class ProjectWorld : IAsyncDisposable
     /// <summary>Every row a registry write could touch, read from the store: a refusal must leave it exactly as it was.</summary>
     public async Task<string> SnapshotAsync()
     {
-        var text = new StringBuilder();
         var (sequence, hash) = await Store.GetHeadAsync();
-        text.Append(CultureInfo.InvariantCulture, $"ledger head {sequence} {Convert.ToHexString(hash)}\n");
-        await using var connection = await Store.Dialect.OpenAsync(default);
-        foreach (var sql in new[]
-        {
+        return string.Create(CultureInfo.InvariantCulture, $"ledger head {sequence} {Convert.ToHexString(hash)}\n") + await StoreSnapshot.ReadAsync(Store,
             "SELECT id, state, revision, round, received_on, entered_on, COALESCE(due_on, ''), COALESCE(assignee, 0), panel, updated_us FROM applications ORDER BY id",
             "SELECT last_seq FROM governance_head",
             "SELECT seq, application_id, action FROM governance_log ORDER BY seq",
@@ -181,19 +176,7 @@ public sealed class ProjectWorld : IAsyncDisposable
             "SELECT application_id, project_id, period_from, period_to, claimed_grams, COALESCE(verified_grams, -1), COALESCE(batch_id, 0), COALESCE(tx_id, '') FROM monitoring_periods ORDER BY application_id",
             "SELECT id, project_id, grams, cancelled_grams FROM project_reversals ORDER BY id",
             "SELECT id, code FROM batches ORDER BY id",
-            "SELECT account_id, asset, batch_id, lot_id, amount FROM balances ORDER BY account_id, asset, batch_id, lot_id",
-        })
-        {
-            await using var cmd = Sql.Command(connection, null, sql);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                for (var i = 0; i < r.FieldCount; i++) text.Append(Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
+            "SELECT account_id, asset, batch_id, lot_id, amount FROM balances ORDER BY account_id, asset, batch_id, lot_id");
     }
 
     /// <summary>Runs a write that must be refused with <paramref name="status"/>, and checks that nothing changed; returns the refusal's detail.</summary>
