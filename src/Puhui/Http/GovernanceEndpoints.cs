@@ -139,7 +139,9 @@ public static class GovernanceEndpoints
         foreach (var id in await documents.ApplicationsAsync(document.Sha256, ct))
         {
             if (await workflows.GetAsync(id, ct) is not { } application) continue;
-            var reads = principal.Role == PrincipalRole.Expert ? application.Panel.Contains(principal.ExpertId ?? 0) : principal.Account == application.Applicant;
+            var reads = principal.Role == PrincipalRole.Expert
+                ? application.Panel.Contains(principal.ExpertId ?? 0)
+                : principal.Account is { } account && (account == application.Applicant || account == application.Assignee);
             if (reads) return true;
         }
 
@@ -209,9 +211,10 @@ public static class GovernanceEndpoints
         {
             PrincipalRole.PlatformOperator or PrincipalRole.Administrator => true,
             PrincipalRole.Expert => application.Panel.Contains(principal.ExpertId ?? 0),
-            _ => principal.Account == application.Applicant,
+            _ => principal.Account is { } account && (account == application.Applicant || account == application.Assignee),
         };
-        if (!allowed) return Problems.Of("forbidden", "an application is read by its applicant, its panel, the platform operator and the administrator; the public reads /public/applications");
+        if (!allowed)
+            return Problems.Of("forbidden", "an application is read by its applicant, its assigned verification body, its panel, the platform operator and the administrator; the public reads /public/applications");
         return TypedResults.Ok(await DetailAsync(application, workflows, ct));
     }
 

@@ -94,6 +94,11 @@ public class RegistryApiTests
             "action-forbidden");
         await w.RefusedStepAsync(app, w.Institute.Token, new { action = "validate", comment = "通过", documents = new[] { validation } }, HttpStatusCode.Forbidden,
             "action-forbidden");
+        // The assigned body reads the application and the developer's dossier before it validates; another body reads neither.
+        Assert.Equal(app, (await w.SendAsync(Get, $"/api/v1/applications/{app}", verifier.Token)).GetProperty("application").GetProperty("id").GetInt64());
+        using (var file = await w.RawAsync(Get, $"/api/v1/documents/{dossier}", verifier.Token)) Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        await w.RefusedAsync(Get, $"/api/v1/applications/{app}", unapproved.Token, null, HttpStatusCode.Forbidden, "forbidden");
+        await w.RefusedAsync(Get, $"/api/v1/documents/{dossier}", unapproved.Token, null, HttpStatusCode.NotFound, "document-not-found");
         var validated = await w.StepAsync(app, verifier.Token, new { action = "validate", comment = "审定通过 / validated", documents = new[] { validation } });
         Assert.Equal(("validated", "verifier"), (State(validated), validated.GetProperty("history").EnumerateArray().Last().GetProperty("role").GetString()));
         var review = await w.StepAsync(app, w.Desk, new { action = "accept", panel = new { fields = new[] { "energy" }, size = 2 } });
