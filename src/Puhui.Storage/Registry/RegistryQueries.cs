@@ -157,7 +157,9 @@ public sealed class RegistryQueries
                 break;
             case RegistryExportFormat.Json:
                 var export = new RegistryExport(_time.GetUtcNow(), projects, projects.SelectMany(p => p.Batches).OrderBy(b => b.Id).ToList());
-                await writer.WriteAsync(JsonSerializer.Serialize(export, RegistryExportJson.Default.RegistryExport).AsMemory(), ct);
+                // A file people open: Chinese names stay legible rather than \u-escaped (it is never embedded in a page).
+                var options = new JsonSerializerOptions(RegistryExportJson.Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+                await writer.WriteAsync(JsonSerializer.Serialize(export, new RegistryExportJson(options).RegistryExport).AsMemory(), ct);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "The registry exports CSV or JSON.");
