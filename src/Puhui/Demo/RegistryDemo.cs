@@ -7,8 +7,9 @@ namespace Puhui.Host.Demo;
 
 /// <summary>What the registry part of the demo did, for the summary and the tests.</summary>
 /// <param name="Batches">Each issued batch: its code and the grams to the developer and to the buffer pool.</param>
+/// <param name="Developers">Each developer's staff token and the batches issued to it, by id.</param>
 public sealed record RegistryDemoResult(IReadOnlyList<long> Projects, IReadOnlyList<(string Code, long Issued, long Developer, long Buffer)> Batches, long AdjustedFrom, long AdjustedTo,
-    int PublicProjects, int PublicBatches, long PublicIssuedGrams, long PublicBufferGrams);
+    int PublicProjects, int PublicBatches, long PublicIssuedGrams, long PublicBufferGrams, IReadOnlyList<(long Account, string Token, IReadOnlyList<long> Batches)> Developers);
 
 /// <summary>
 /// The registry walk of the demo, all over HTTP (DESIGN §8): a rooftop PV developer and a forest farm each draft a
@@ -54,6 +55,7 @@ public static class RegistryDemo
     public static async Task<RegistryDemoResult> RunAsync(DemoApi api, GovernanceActors actors, SimulatedClock clock, CancellationToken ct)
     {
         var projects = new List<long>();
+        var developers = new List<(long, string, IReadOnlyList<long>)>();
         var batches = new List<(string, long, long, long)>();
         long adjustedFrom = 0, adjustedTo = 0;
         foreach (var developer in Developers)
@@ -61,6 +63,8 @@ public static class RegistryDemo
             var organisation = await api.PostAsync<OrganisationCreatedDto>("/api/v1/organisations", actors.AdminToken,
                 new OrganisationRequest(developer.Code, developer.Name, ["ProjectDeveloper"]), ct);
             var staff = organisation.StaffToken;
+            var issuedBatches = new List<long>();
+            developers.Add((organisation.Account, staff, issuedBatches));
             var design = await UploadAsync(api, staff, "项目设计文件.txt", $"{developer.Name}：项目设计文件 / project design document", ct);
             var drafted = await api.PostAsync<JsonElement>("/api/v1/registry/projects", staff, Merge(developer.Project, new { documents = new[] { design }, comment = "项目草稿 / draft" }), ct);
             var application = drafted.GetProperty("application").GetProperty("id").GetInt64();
@@ -100,6 +104,7 @@ public static class RegistryDemo
                 await StepAsync(api, periodApplication, actors.PlatformOperatorToken, new { action = "approve", comment = "评审通过，报请签发 / approved for issuance" }, ct);
                 var issued = await api.PostAsync<JsonElement>($"/api/v1/registry/periods/{periodApplication}/issue", actors.AdminToken, new { comment = "签发 / issued" }, ct);
                 var issuedPeriod = issued.GetProperty("period");
+                issuedBatches.Add(issuedPeriod.GetProperty("batch").GetProperty("id").GetInt64());
                 batches.Add((issuedPeriod.GetProperty("batch").GetProperty("code").GetString()!, issuedPeriod.GetProperty("issuedGrams").GetInt64(),
                     issuedPeriod.GetProperty("developerGrams").GetInt64(), issuedPeriod.GetProperty("bufferGrams").GetInt64()));
                 clock.Advance(TimeSpan.FromHours(2));
@@ -109,7 +114,8 @@ public static class RegistryDemo
         var publicProjects = await api.GetAsync<JsonElement>("/api/v1/public/registry/projects", null, ct);
         var publicBatches = (await api.GetAsync<JsonElement>("/api/v1/public/registry/batches", null, ct)).GetProperty("batches").EnumerateArray().ToList();
         return new RegistryDemoResult(projects, batches, adjustedFrom, adjustedTo, publicProjects.GetProperty("projects").GetArrayLength(), publicBatches.Count,
-            publicBatches.Sum(b => b.GetProperty("totals").GetProperty("issued").GetInt64()), publicBatches.Sum(b => b.GetProperty("totals").GetProperty("buffer").GetInt64()));
+            publicBatches.Sum(b => b.GetProperty("totals").GetProperty("issued").GetInt64()), publicBatches.Sum(b => b.GetProperty("totals").GetProperty("buffer").GetInt64()),
+            developers);
     }
 
     /// <summary>The operating body draws a panel of the field's experts, each passes it.</summary>
