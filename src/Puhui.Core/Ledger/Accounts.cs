@@ -76,6 +76,9 @@ public static class SystemAccounts
     public const string Cancelled = "sys:cancelled";
     public const string Escrow = "sys:escrow";
 
+    /// <summary>Reductions locked in a pledge to a lender (SH 15, JL 3) until it is released or enforced.</summary>
+    public const string Pledged = "sys:pledged";
+
     public static IReadOnlyList<NewAccount> All { get; } =
     [
         new(AccountKind.System, PointsIssuance, "积分签发 / Points issuance", IsSource: true),
@@ -87,5 +90,6 @@ public static class SystemAccounts
         new(AccountKind.System, Buffer, "缓冲池 / Buffer pool"),
         new(AccountKind.System, Escrow, "交易托管 / Trading escrow"),
         new(AccountKind.System, Cancelled, "已作废 / Cancelled"),
+        new(AccountKind.System, Pledged, "质押锁定 / Pledged"),
     ];
 }

@@ -16,7 +16,7 @@ namespace Puhui.Storage.Registry;
 /// </summary>
 /// <param name="Issued">Grams issued: minus the issuance source's balance of the batch.</param>
 /// <param name="Held">Grams in organisations' and persons' accounts, and in custody (the trading escrow) on a seller's behalf.</param>
-/// <param name="Pledged">Grams locked in a pledge (<see cref="RegistryQueries.PledgeAccount"/>); 0 while the platform takes no pledges.</param>
+/// <param name="Pledged">Grams locked in a pledge (<see cref="RegistryQueries.PledgeAccount"/>).</param>
 /// <param name="Retired">Grams retired with a purpose, expiry's voluntary cancellation included.</param>
 /// <param name="Cancelled">Buffer grams cancelled for good to make a reversal good.</param>
 /// <param name="Buffer">Grams in the platform's buffer pool.</param>
@@ -78,11 +78,10 @@ public enum RegistryExportFormat
 public sealed class RegistryQueries
 {
     /// <summary>
-    /// The system account a pledge (SH 15, JL 3) locks grams in. The ledger takes no pledges yet; when it does, a
-    /// Pledge transaction moves the grams here and a Release moves them back, and they count as pledged. Until the
-    /// account exists every batch's pledged total is 0.
+    /// The system account a pledge (SH 15, JL 3) locks grams in: a Pledge transaction moves the grams here, and a
+    /// release or an enforcement moves them out; while here they count as pledged.
     /// </summary>
-    public const string PledgeAccount = "sys:pledged";
+    public const string PledgeAccount = SystemAccounts.Pledged;
 
     /// <summary>The CSV export's columns, in order.</summary>
     public static readonly IReadOnlyList<string> CsvColumns =
