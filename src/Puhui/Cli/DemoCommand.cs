@@ -86,6 +86,12 @@ internal static class DemoCommand
         var elapsed = watch.Elapsed;
         if (result.Governance is { } governance) PrintGovernance(governance);
         if (result.Registry is { } registry) PrintRegistry(registry);
+        if (result.Holdings is { } holdings)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"减排量流转 / Reductions in motion: 转让 / transferred {holdings.TransferredGrams:N0} g；质押 / pledged {holdings.PledgedGrams:N0} g → {holdings.PledgeStatus}；注销 / retired {holdings.RetiredGrams:N0} g（活动碳中和 / event neutrality, {holdings.Beneficiary}）"));
+            Console.WriteLine($"注销序列号 / Retired serials: {string.Join(", ", holdings.Serials)}（公开查询 / public lookup: {holdings.SerialLookedUp}）");
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"模拟时段 / Simulated: {result.From.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} → {result.To.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} (UTC+8), {options.Days} days, seed {options.Seed}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

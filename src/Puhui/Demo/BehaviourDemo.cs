@@ -76,6 +76,7 @@ public sealed class BehaviourDemoResult
     public MallDemoSummary? Mall { get; init; }
     public GovernanceDemoResult? Governance { get; init; }
     public RegistryDemoResult? Registry { get; init; }
+    public HoldingsDemoResult? Holdings { get; init; }
     public DateTimeOffset From { get; init; }
     public DateTimeOffset To { get; init; }
 }
@@ -150,6 +151,7 @@ public static class BehaviourDemo
             var operators = await SetUpOperatorsAsync(api, adminToken, clock, runScenario, ct);
             governance = governance with { ScenariosRunning = await GovernanceDemo.RunningScenariosAsync(api, ct) };
             var registry = await RegistryDemo.RunAsync(api, actors, clock, ct);
+            var holdings = await HoldingsDemo.RunAsync(api, adminToken, registry, ct);
             if (clock.GetUtcNow() > start) throw new InvalidOperationException($"The governance walk ran past the behaviour month's start {start:yyyy-MM-dd}.");
             clock.AdvanceTo(start);
             var (bindings, consents) = await SetUpPeopleAsync(api, people, operators, progress, ct);
@@ -198,7 +200,7 @@ public static class BehaviourDemo
             return new BehaviourDemoResult
             {
                 Status = BehaviourDemoStatus.Completed, Summary = summary, Disagreements = disagreements, CredentialsPath = path, Store = store.Description,
-                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, Mall = mall, Governance = governance, Registry = registry, From = start, To = clock.GetUtcNow(),
+                Persons = people.Count, Bindings = bindings, Consents = consents, Requests = requests, Mall = mall, Governance = governance, Registry = registry, Holdings = holdings, From = start, To = clock.GetUtcNow(),
             };
         }
         finally

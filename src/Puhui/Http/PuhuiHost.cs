@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Puhui.Ingestion;
 using Puhui.Storage.Access;
 using Puhui.Storage.Governance;
+using Puhui.Storage.Holdings;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
@@ -54,6 +55,7 @@ public static class PuhuiHost
         var registry = new ProjectRegistry(workflows);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(new RegistryQueries(store, registry, workflows));
+        builder.Services.AddSingleton(new ReductionHoldings(store, time));
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
@@ -121,6 +123,7 @@ public static class PuhuiHost
         api.MapCalendar();
         api.MapRegistry();
         api.MapRegistryPublic();
+        api.MapHoldings();
         return app;
     }
 }

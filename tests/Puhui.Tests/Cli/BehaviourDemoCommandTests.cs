@@ -26,6 +26,9 @@ public class BehaviourDemoCommandTests
         Assert.Contains("公开注登簿 / Public registry: 2 个项目 / projects, 4 个批次 / batches", first.Output, StringComparison.Ordinal);
         Assert.Matches(@"签发批次 / Batch PRJ\d+-20250101-20250630: [\d,]+ g（业主 / developer [\d,]+ g，缓冲库 / buffer [1-9][\d,]* g）", first.Output);
         Assert.Contains("核证调整 / Verifier's adjustment: 615,924,000 g → 598,815,000 g", first.Output, StringComparison.Ordinal);
+        // Reductions in motion: a transfer, a pledge released by the bank, a retirement for an event with its serial range found publicly.
+        Assert.Contains("质押 / pledged 300,000,000 g → Released；注销 / retired 150,000,000 g", first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"注销序列号 / Retired serials: 320115-\d+-1-150000（公开查询 / public lookup: found）", first.Output);
         // Governance: walking 1.1.0 through a panel that excluded the applicant's expert and a conflicted one, an
         // objection (dismissed) and a second notice, to filing; every operator's scenario running and disclosed.
         Assert.Contains("治理流程演示 / Governance demo", first.Output, StringComparison.Ordinal);
