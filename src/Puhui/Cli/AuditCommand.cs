@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Puhui.Ledger;
 using Puhui.Storage.Governance;
+using Puhui.Storage.Holdings;
 using Puhui.Storage.Ingestion;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Mall;
@@ -32,7 +33,8 @@ internal static class AuditCommand
         var mall = Print(await MallAudit.RunAsync(store, ct));
         var governance = Print(await GovernanceAudit.RunAsync(store, ct));
         var registry = Print(await RegistryAudit.RunAsync(store, ct));
-        return new[] { ledger, ingestion, mall, governance, registry }.Max();
+        var holdings = Print(await HoldingsAudit.RunAsync(store, ct));
+        return new[] { ledger, ingestion, mall, governance, registry, holdings }.Max();
     }
 
     /// <summary>Prints a report for people and returns the exit code: 0 when the ledger is sound, 1 otherwise.</summary>
@@ -88,6 +90,13 @@ internal static class AuditCommand
     {
         Console.WriteLine($"项目 / Projects: {N(report.Projects)}  监测期 / Monitoring periods: {N(report.Periods)}  已签发 / Issued: {N(report.Issued)}  碳汇损失 / Reversals: {N(report.Reversals)}");
         return Verdict("注登审计", "Registry audit", report.Problems);
+    }
+
+    /// <summary>Prints the holdings audit and returns its exit code.</summary>
+    public static int Print(HoldingsAuditReport report)
+    {
+        Console.WriteLine($"转让 / Transfers: {N(report.Transfers)}  质押 / Pledges: {N(report.Pledges)}  注销 / Retirements: {N(report.Retirements)}  转出 / Bridges: {N(report.Bridges)}");
+        return Verdict("持有审计", "Holdings audit", report.Problems);
     }
 
     /// <summary>One line a script can grep (e.g. "接入审计通过 / Ingestion audit passed"), the problems on stderr, and the exit code.</summary>

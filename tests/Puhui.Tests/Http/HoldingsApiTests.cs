@@ -1,6 +1,7 @@
 using System.Net;
 using Puhui.Ledger;
 using Puhui.Storage;
+using Puhui.Storage.Holdings;
 
 namespace Puhui.Tests.Http;
 
@@ -73,5 +74,35 @@ public sealed class HoldingsApiTests
         Assert.Equal("GD-2026-0001", bridge.GetProperty("destinationReference").GetString());
         var after = Assert.Single((await w.SendAsync(Get, "/api/v1/organisation/holdings", farm.Token)).GetProperty("holdings").EnumerateArray());
         Assert.Equal((7_000_000L, 0L), (after.GetProperty("heldGrams").GetInt64(), after.GetProperty("pledgedGrams").GetInt64()));
+
+        // puhui audit's holdings check passes on this work and names a tampered serial range, cursor or pledge.
+        var clean = await HoldingsAudit.RunAsync(w.Store);
+        Assert.True(clean.Passed, string.Join('\n', clean.Problems));
+        Assert.Equal((1L, 1L, 1L, 1L), (clean.Transfers, clean.Pledges, clean.Retirements, clean.Bridges));
+        foreach (var (sql, expected, undo) in new[]
+        {
+            ("UPDATE retirements SET serial_to = serial_to + 1", "do not number", "UPDATE retirements SET serial_to = serial_to - 1"),
+            ("UPDATE serial_cursors SET next_kg = next_kg + 5", "the serial cursor stands at", "UPDATE serial_cursors SET next_kg = next_kg - 5"),
+            ("UPDATE pledges SET status = 'open'", "open pledges lock", "UPDATE pledges SET status = 'released'"),
+            ("UPDATE bridges SET tx_id = 'forged'", "transaction forged is not in the journal", null),
+        })
+        {
+            await ExecuteAsync(sql);
+            var tampered = await HoldingsAudit.RunAsync(w.Store);
+            Assert.True(tampered.Problems.Any(p => p.Contains(expected, StringComparison.Ordinal)), $"{sql}: expected \"{expected}\" among\n{string.Join('\n', tampered.Problems)}");
+            if (undo is not null)
+            {
+                await ExecuteAsync(undo);
+                Assert.True((await HoldingsAudit.RunAsync(w.Store)).Passed, undo);
+            }
+        }
+
+        async Task ExecuteAsync(string sql)
+        {
+            await using var connection = await w.Store.Dialect.OpenAsync(CancellationToken.None);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync();
+        }
     }
 }
