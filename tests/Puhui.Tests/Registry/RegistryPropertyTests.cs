@@ -51,18 +51,7 @@ public class RegistryPropertyTests
     private static void Check(StoreKind kind, int runs)
     {
         var sequences = from n in Gen.Choose(4, 12) from ops in Gen.ListOf(OpGen, n) select ops;
-        var property = Prop.ForAll(sequences.ToArbitrary(), ops =>
-        {
-            try
-            {
-                Task.Run(() => RunAsync(kind, ops)).GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                throw new InvalidOperationException($"{e.Message}\nsequence: {string.Join("; ", ops)}", e);
-            }
-        });
-        property.Check(Config.QuickThrowOnFailure.WithMaxTest(runs));
+        AsyncProperty.Check(sequences, ops => RunAsync(kind, ops), runs);
     }
 
     private static async Task RunAsync(StoreKind kind, IEnumerable<Op> ops)
