@@ -25,11 +25,7 @@ public static class GovernanceAudit
     public static async Task<GovernanceAuditReport> RunAsync(LedgerStore store, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         await using var connection = await store.Dialect.OpenAsync(ct);
         await using var snapshot = await store.Dialect.BeginSnapshotAsync(connection, ct);
@@ -46,19 +42,19 @@ public static class GovernanceAudit
         long expected = 1;
         foreach (var entry in entries)
         {
-            if (entry.Seq != expected) Problem($"governance log: entry {entry.Seq} where {expected} was expected");
+            if (entry.Seq != expected) problems.Add($"governance log: entry {entry.Seq} where {expected} was expected");
             expected = entry.Seq + 1;
             var hash = GovernanceLog.ChainHash(previous, entry);
-            if (!hash.AsSpan().SequenceEqual(entry.Hash)) Problem($"governance log: entry {entry.Seq} ({entry.Action} on application {entry.ApplicationId}) does not hash to its stored hash");
+            if (!hash.AsSpan().SequenceEqual(entry.Hash)) problems.Add($"governance log: entry {entry.Seq} ({entry.Action} on application {entry.ApplicationId}) does not hash to its stored hash");
             previous = entry.Hash;
         }
 
         await using (var head = Sql.Command(connection, snapshot, "SELECT last_seq, last_hash FROM governance_head WHERE id = 1"))
         await using (var r = await head.ExecuteReaderAsync(ct))
         {
-            if (!await r.ReadAsync(ct)) Problem("governance log: the head row is missing");
+            if (!await r.ReadAsync(ct)) problems.Add("governance log: the head row is missing");
             else if (r.GetInt64(0) != entries.Count || !((byte[])r.GetValue(1)).AsSpan().SequenceEqual(previous))
-                Problem($"governance log: the head names entry {r.GetInt64(0)}, but the log ends at {entries.Count} with another hash");
+                problems.Add($"governance log: the head names entry {r.GetInt64(0)}, but the log ends at {entries.Count} with another hash");
         }
 
         // Each application replayed through its workflow.
@@ -73,17 +69,17 @@ public static class GovernanceAudit
         var byApplication = entries.GroupBy(e => e.ApplicationId).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var application in applications)
         {
-            if (!byApplication.TryGetValue(application.Id, out var steps)) { Problem($"application {application.Id}: no step on the governance log"); continue; }
+            if (!byApplication.TryGetValue(application.Id, out var steps)) { problems.Add($"application {application.Id}: no step on the governance log"); continue; }
             byApplication.Remove(application.Id);
-            Replay(application, steps, Problem);
+            Replay(application, steps, problems.Add);
         }
 
-        foreach (var orphan in byApplication.Keys) Problem($"governance log: steps for application {orphan}, which does not exist");
+        foreach (var orphan in byApplication.Keys) problems.Add($"governance log: steps for application {orphan}, which does not exist");
 
-        var objections = await CheckObjectionsAsync(connection, snapshot, bySeq, Problem, ct);
-        var opinions = await CheckOpinionsAsync(connection, snapshot, bySeq, Problem, ct);
-        await CheckDocumentsAsync(connection, snapshot, entries, Problem, ct);
-        await CheckEffectsAsync(connection, snapshot, applications, Problem, ct);
+        var objections = await CheckObjectionsAsync(connection, snapshot, bySeq, problems.Add, ct);
+        var opinions = await CheckOpinionsAsync(connection, snapshot, bySeq, problems.Add, ct);
+        await CheckDocumentsAsync(connection, snapshot, entries, problems.Add, ct);
+        await CheckEffectsAsync(connection, snapshot, applications, problems.Add, ct);
         return new GovernanceAuditReport(entries.Count, applications.Count, objections, opinions, previous, problems);
     }
 

@@ -21,11 +21,7 @@ public static class HoldingsAudit
     public static async Task<HoldingsAuditReport> RunAsync(LedgerStore store, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         var pledgedAccount = await store.SystemAccountAsync(SystemAccounts.Pledged, ct);
         await using var connection = await store.Dialect.OpenAsync(ct);
@@ -51,7 +47,7 @@ public static class HoldingsAudit
                 {
                     if (r.IsDBNull(i)) continue;
                     var tx = r.GetString(i);
-                    if (!journal.Contains(tx)) Problem($"{table} {r.GetInt64(0)}: transaction {tx} is not in the journal");
+                    if (!journal.Contains(tx)) problems.Add($"{table} {r.GetInt64(0)}: transaction {tx} is not in the journal");
                     seen.Add(tx);
                 }
             }
@@ -63,7 +59,7 @@ public static class HoldingsAudit
         var pledges = await CheckAsync("pledge", "SELECT id, tx_id, closed_tx_id FROM pledges");
         var retirements = await CheckAsync("retirement", "SELECT id, tx_id FROM retirements");
         var bridges = await CheckAsync("bridge", "SELECT id, tx_id FROM bridges");
-        foreach (var tx in journal.Where(t => !seen.Contains(t))) Problem($"journal: transaction {tx} of held reductions has no row");
+        foreach (var tx in journal.Where(t => !seen.Contains(t))) problems.Add($"journal: transaction {tx} of held reductions has no row");
 
         // Serial ranges per batch: from 1, contiguous, exactly the retired kilograms, ending at the cursor.
         var next = new Dictionary<long, long>();
@@ -74,8 +70,8 @@ public static class HoldingsAudit
             {
                 var (id, batch, grams, from, to) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
                 var expected = next.GetValueOrDefault(batch, 1);
-                if (from != expected) Problem(string.Create(CultureInfo.InvariantCulture, $"retirement {id}: serials of batch {batch} start at {from}, the range before ends at {expected - 1}"));
-                if (checked((to - from + 1) * 1_000) != grams) Problem(string.Create(CultureInfo.InvariantCulture, $"retirement {id}: serials {from}–{to} do not number its {grams} g"));
+                if (from != expected) problems.Add(string.Create(CultureInfo.InvariantCulture, $"retirement {id}: serials of batch {batch} start at {from}, the range before ends at {expected - 1}"));
+                if (checked((to - from + 1) * 1_000) != grams) problems.Add(string.Create(CultureInfo.InvariantCulture, $"retirement {id}: serials {from}–{to} do not number its {grams} g"));
                 next[batch] = to + 1;
             }
         }
@@ -86,7 +82,7 @@ public static class HoldingsAudit
             while (await r.ReadAsync(ct))
             {
                 if (r.GetInt64(1) != next.GetValueOrDefault(r.GetInt64(0), 1))
-                    Problem(string.Create(CultureInfo.InvariantCulture, $"batch {r.GetInt64(0)}: the serial cursor stands at {r.GetInt64(1)}, the retirements end at {next.GetValueOrDefault(r.GetInt64(0), 1) - 1}"));
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"batch {r.GetInt64(0)}: the serial cursor stands at {r.GetInt64(1)}, the retirements end at {next.GetValueOrDefault(r.GetInt64(0), 1) - 1}"));
             }
         }
 
@@ -105,11 +101,11 @@ public static class HoldingsAudit
             while (await r.ReadAsync(ct))
             {
                 if (open.Remove(r.GetInt64(0), out var grams) ? grams != r.GetInt64(1) : true)
-                    Problem(string.Create(CultureInfo.InvariantCulture, $"batch {r.GetInt64(0)}: {r.GetInt64(1)} g are pledged in the ledger, not what the open pledges lock"));
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"batch {r.GetInt64(0)}: {r.GetInt64(1)} g are pledged in the ledger, not what the open pledges lock"));
             }
         }
 
-        foreach (var (batch, grams) in open) Problem(string.Create(CultureInfo.InvariantCulture, $"batch {batch}: open pledges lock {grams} g the ledger does not hold as pledged"));
+        foreach (var (batch, grams) in open) problems.Add(string.Create(CultureInfo.InvariantCulture, $"batch {batch}: open pledges lock {grams} g the ledger does not hold as pledged"));
         return new HoldingsAuditReport(transfers, pledges, retirements, bridges, problems);
     }
 }

@@ -24,11 +24,7 @@ public static class IngestionAudit
     public static async Task<IngestionAuditReport> RunAsync(LedgerStore store, IngestionPolicy? policy = null, CancellationToken ct = default)
     {
         policy ??= IngestionPolicy.Default;
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         await using var connection = await store.Dialect.OpenAsync(ct);
         await using var snapshot = await store.Dialect.BeginSnapshotAsync(connection, ct);
@@ -44,8 +40,8 @@ public static class IngestionAudit
             {
                 records++;
                 var (id, grams, points, lot, seq) = (r.GetInt64(0), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
-                if (grams < 0 || points < 0) Problem($"record {id}: negative grams or points");
-                if ((grams > 0 || points > 0) && (lot == 0 || seq == 0)) Problem($"record {id}: credits {points} points and {grams} g but names no lot or issuance");
+                if (grams < 0 || points < 0) problems.Add($"record {id}: negative grams or points");
+                if ((grams > 0 || points > 0) && (lot == 0 || seq == 0)) problems.Add($"record {id}: credits {points} points and {grams} g but names no lot or issuance");
                 if (seq != 0)
                 {
                     var c = claimed.GetValueOrDefault((seq, lot));
@@ -77,7 +73,7 @@ public static class IngestionAudit
                 }
                 catch (CanonicalEncodingException e)
                 {
-                    Problem($"transaction {seq}: does not decode ({e.Message})");
+                    problems.Add($"transaction {seq}: does not decode ({e.Message})");
                     continue;
                 }
 
@@ -94,11 +90,11 @@ public static class IngestionAudit
         {
             var got = paid.GetValueOrDefault(key);
             if (got != want)
-                Problem(string.Create(CultureInfo.InvariantCulture, $"transaction {key.Seq}, lot {key.Lot}: records credit {want.Points} points and {want.Grams} g, the ledger paid {got.Points} and {got.Grams}"));
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"transaction {key.Seq}, lot {key.Lot}: records credit {want.Points} points and {want.Grams} g, the ledger paid {got.Points} and {got.Grams}"));
         }
 
         foreach (var key in paid.Keys.Where(k => !claimed.ContainsKey(k)).Order())
-            Problem(string.Create(CultureInfo.InvariantCulture, $"transaction {key.Seq}, lot {key.Lot}: an ingestion issuance that no record names"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"transaction {key.Seq}, lot {key.Lot}: an ingestion issuance that no record names"));
 
         var stored = new Dictionary<(long, long, string), (long, long, long)>();
         await using (var cmd = Sql.Command(connection, snapshot, "SELECT account_id, scenario_id, day, records, grams, points FROM behaviour_days WHERE records > 0"))
@@ -110,11 +106,11 @@ public static class IngestionAudit
         foreach (var (key, want) in days)
         {
             if (stored.GetValueOrDefault(key) != want)
-                Problem($"account {key.Account}, scenario {key.Scenario}, day {key.Day}: the daily tally is {stored.GetValueOrDefault(key)}, the records sum to {want}");
+                problems.Add($"account {key.Account}, scenario {key.Scenario}, day {key.Day}: the daily tally is {stored.GetValueOrDefault(key)}, the records sum to {want}");
         }
 
         foreach (var key in stored.Keys.Where(k => !days.ContainsKey(k)))
-            Problem($"account {key.Item1}, scenario {key.Item2}, day {key.Item3}: a daily tally without records");
+            problems.Add($"account {key.Item1}, scenario {key.Item2}, day {key.Item3}: a daily tally without records");
         return new IngestionAuditReport(records, issuances, problems);
     }
 }

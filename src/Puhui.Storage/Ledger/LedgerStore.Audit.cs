@@ -24,11 +24,7 @@ public sealed partial class LedgerStore
     /// </summary>
     public async Task<AuditReport> AuditAsync(IProgress<long>? progress = null, CancellationToken ct = default)
     {
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         await using var connection = await _dialect.OpenAsync(ct);
         // One read transaction gives the audit a single consistent snapshot while appends go on.
@@ -74,7 +70,7 @@ public sealed partial class LedgerStore
                 var at = $"transaction {seq} ({txIdText})";
                 if (seq != expectedSeq)
                 {
-                    Problem($"{at}: sequence {seq} where {expectedSeq} was expected: the row of transaction {expectedSeq} is missing or renumbered");
+                    problems.Add($"{at}: sequence {seq} where {expectedSeq} was expected: the row of transaction {expectedSeq} is missing or renumbered");
                     expectedSeq = seq;
                 }
 
@@ -85,7 +81,7 @@ public sealed partial class LedgerStore
                     hash = CanonicalEncoding.ChainHash(hash, body);
                     if (!hash.AsSpan().SequenceEqual(storedHash))
                     {
-                        Problem($"{at}: hash does not chain (stored {Convert.ToHexStringLower(storedHash)}, computed {Convert.ToHexStringLower(hash)})");
+                        problems.Add($"{at}: hash does not chain (stored {Convert.ToHexStringLower(storedHash)}, computed {Convert.ToHexStringLower(hash)})");
                         chainBroken = true;
                     }
                 }
@@ -97,26 +93,26 @@ public sealed partial class LedgerStore
                 }
                 catch (CanonicalEncodingException e)
                 {
-                    Problem($"{at}: body is not a valid transaction: {e.Message}");
+                    problems.Add($"{at}: body is not a valid transaction: {e.Message}");
                     continue;
                 }
 
                 postingCount += tx.Postings.Count;
                 if (tx.Id.ToString() != txIdText || tx.IdempotencyKey != r.GetString(2) || (int)tx.Kind != r.GetInt32(4)
                     || CanonicalEncoding.ToUnixMicroseconds(tx.OccurredAt) != r.GetInt64(5))
-                    Problem($"{at}: its id, key, kind or time columns disagree with its body");
+                    problems.Add($"{at}: its id, key, kind or time columns disagree with its body");
                 if (!CanonicalEncoding.RequestHash(tx).AsSpan().SequenceEqual((byte[])r.GetValue(3)))
-                    Problem($"{at}: request hash does not match its content");
+                    problems.Add($"{at}: request hash does not match its content");
 
                 var unknown = tx.Postings.FirstOrDefault(p => !accounts.ContainsKey(p.Account.Value) || (p.Lot is { } l && !lots.ContainsKey(l.Value)) || (p.Batch is { } b && !batches.Contains(b.Value)));
                 if (unknown != default)
                 {
-                    Problem($"{at}: names an account, batch or lot that does not exist ({unknown})");
+                    problems.Add($"{at}: names an account, batch or lot that does not exist ({unknown})");
                     continue;
                 }
 
                 if (LedgerRules.Check(tx, id => accounts[id.Value].Traits, id => lots[id.Value]) is { } violation)
-                    Problem($"{at}: {violation}");
+                    problems.Add($"{at}: {violation}");
 
                 var expectedLinks = new List<(long Account, long Previous)>();
                 foreach (var account in HistoryLinks.Accounts(tx, a => accounts[a].Traits.Kind))
@@ -129,7 +125,7 @@ public sealed partial class LedgerStore
                 if (!storedLinks.AsSpan().SequenceEqual(HistoryLinks.Encode(expectedLinks)))
                 {
                     var shown = HistoryLinks.Decode(storedLinks) is { } decoded ? string.Join(", ", decoded.Select(l => $"{l.Account}←{l.Previous}")) : Convert.ToHexStringLower(storedLinks);
-                    Problem($"{at}: history links [{shown}] where the journal gives [{string.Join(", ", expectedLinks.Select(l => $"{l.Account}←{l.Previous}"))}]");
+                    problems.Add($"{at}: history links [{shown}] where the journal gives [{string.Join(", ", expectedLinks.Select(l => $"{l.Account}←{l.Previous}"))}]");
                 }
 
                 foreach (var p in tx.Postings)
@@ -139,14 +135,14 @@ public sealed partial class LedgerStore
                     var after = unchecked(before + p.Amount);
                     if (((before ^ after) & (p.Amount ^ after)) < 0)
                     {
-                        Problem($"{at}: account {p.Account} {p.Asset.Code()} overflows a 64-bit balance");
+                        problems.Add($"{at}: account {p.Account} {p.Asset.Code()} overflows a 64-bit balance");
                         break;
                     }
 
                     computed[key] = after;
                     lastOfKey[key] = seq;
                     if (after < 0 && !accounts[p.Account.Value].Traits.IsSource)
-                        Problem($"{at}: account {p.Account} goes to {after} {p.Asset.Code()}" + (p.Batch is { } b ? $" of batch {b}" : "") + (p.Lot is { } l ? $" in lot {l}" : ""));
+                        problems.Add($"{at}: account {p.Account} goes to {after} {p.Asset.Code()}" + (p.Batch is { } b ? $" of batch {b}" : "") + (p.Lot is { } l ? $" in lot {l}" : ""));
                 }
 
                 if (expectedSeq % 10_000 == 0) progress?.Report(expectedSeq);
@@ -168,25 +164,25 @@ public sealed partial class LedgerStore
         foreach (var (key, (amount, lastSeq)) in stored.OrderBy(k => k.Key.Account).ThenBy(k => k.Key.Asset).ThenBy(k => k.Key.Batch).ThenBy(k => k.Key.Lot))
         {
             var expected = computed.GetValueOrDefault(key);
-            if (expected != amount) Problem($"balance {Describe(key)}: stored {amount}, journal gives {expected}");
+            if (expected != amount) problems.Add($"balance {Describe(key)}: stored {amount}, journal gives {expected}");
             var expectedLast = lastOfKey.GetValueOrDefault(key);
-            if (expectedLast != lastSeq) Problem($"balance {Describe(key)}: last changed by transaction {lastSeq}, journal gives {expectedLast}");
+            if (expectedLast != lastSeq) problems.Add($"balance {Describe(key)}: last changed by transaction {lastSeq}, journal gives {expectedLast}");
         }
 
         foreach (var (key, amount) in computed)
         {
-            if (!stored.ContainsKey(key)) Problem($"balance {Describe(key)}: missing, journal gives {amount}");
+            if (!stored.ContainsKey(key)) problems.Add($"balance {Describe(key)}: missing, journal gives {amount}");
         }
 
         var (headSeq, headHash) = await SqlDialect.ReadHeadAsync(connection, snapshot, "", ct);
-        if (headSeq != expectedSeq) Problem($"ledger head: says {headSeq} transactions, journal holds {expectedSeq}");
-        else if (!chainBroken && !headHash.AsSpan().SequenceEqual(hash)) Problem("ledger head: its hash is not the last transaction's");
+        if (headSeq != expectedSeq) problems.Add($"ledger head: says {headSeq} transactions, journal holds {expectedSeq}");
+        else if (!chainBroken && !headHash.AsSpan().SequenceEqual(hash)) problems.Add("ledger head: its hash is not the last transaction's");
 
         var totals = Totals(computed, accounts);
         foreach (var t in totals)
         {
             var sum = unchecked(t.Issued - t.Held - t.Redeemed - t.Expired - t.Retired - t.Other);
-            if (sum != 0) Problem($"{t.Asset.Code()}{(t.Batch is { } b ? $" batch {b}" : "")}: issued {t.Issued} ≠ held + redeemed + expired + retired + other by {sum}");
+            if (sum != 0) problems.Add($"{t.Asset.Code()}{(t.Batch is { } b ? $" batch {b}" : "")}: issued {t.Issued} ≠ held + redeemed + expired + retired + other by {sum}");
         }
 
         await snapshot.CommitAsync(ct);

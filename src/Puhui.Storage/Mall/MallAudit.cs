@@ -32,11 +32,7 @@ public static class MallAudit
 
     public static async Task<MallAuditReport> RunAsync(LedgerStore store, CancellationToken ct = default)
     {
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         var retired = await store.SystemAccountAsync(SystemAccounts.Retired, ct);
         var redeemed = await store.SystemAccountAsync(SystemAccounts.Redeemed, ct);
@@ -56,7 +52,7 @@ public static class MallAudit
                 byKey[string.Create(CultureInfo.InvariantCulture, $"{RedeemKeyPrefix}{row.Account}:{row.RequestKey}")] = row;
                 byId[row.Id] = row;
                 if ((row.Status == VoucherStatus.Cancelled) != (row.CancelTxId is not null))
-                    Problem($"redemption {row.Id}: status {row.Status} but {(row.CancelTxId is null ? "no" : "a")} reversal transaction");
+                    problems.Add($"redemption {row.Id}: status {row.Status} but {(row.CancelTxId is null ? "no" : "a")} reversal transaction");
             }
         }
 
@@ -66,7 +62,7 @@ public static class MallAudit
             while (await r.ReadAsync(ct))
             {
                 if (byId.TryGetValue(r.GetInt64(0), out var row)) row.BatchGrams[r.GetInt64(1)] = r.GetInt64(2);
-                else Problem($"redemption_grams names redemption {r.GetInt64(0)}, which does not exist");
+                else problems.Add($"redemption_grams names redemption {r.GetInt64(0)}, which does not exist");
             }
         }
 
@@ -86,7 +82,7 @@ public static class MallAudit
                 }
                 catch (CanonicalEncodingException e)
                 {
-                    Problem($"transaction {seq}: does not decode ({e.Message})");
+                    problems.Add($"transaction {seq}: does not decode ({e.Message})");
                     continue;
                 }
 
@@ -94,34 +90,34 @@ public static class MallAudit
                 {
                     if (!byKey.TryGetValue(key, out var row))
                     {
-                        Problem($"transaction {seq} ({key}): a mall redemption that no redemption row names");
+                        problems.Add($"transaction {seq} ({key}): a mall redemption that no redemption row names");
                         continue;
                     }
 
                     row.SeenRedeem = true;
-                    CheckRedeem(row, seq, tx, redeemed, retired, Problem);
+                    CheckRedeem(row, seq, tx, redeemed, retired, problems.Add);
                 }
                 else
                 {
                     cancellations++;
                     if (!long.TryParse(key.AsSpan(CancelKeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || !byId.TryGetValue(id, out var row))
                     {
-                        Problem($"transaction {seq} ({key}): a reversal of a redemption that does not exist");
+                        problems.Add($"transaction {seq} ({key}): a reversal of a redemption that does not exist");
                         continue;
                     }
 
                     row.SeenCancel = true;
-                    if (row.CancelTxId != tx.Id.ToString()) Problem($"redemption {row.Id}: reversed by transaction {tx.Id}, but the row names {row.CancelTxId ?? "none"}");
+                    if (row.CancelTxId != tx.Id.ToString()) problems.Add($"redemption {row.Id}: reversed by transaction {tx.Id}, but the row names {row.CancelTxId ?? "none"}");
                     var returned = tx.Postings.Where(p => p.Account.Value == row.Account && p.Asset == Asset.Pts).Sum(p => p.Amount);
-                    if (returned != row.Points) Problem($"redemption {row.Id}: the reversal returned {returned} points, not {row.Points}");
+                    if (returned != row.Points) problems.Add($"redemption {row.Id}: the reversal returned {returned} points, not {row.Points}");
                 }
             }
         }
 
         foreach (var row in byId.Values)
         {
-            if (!row.SeenRedeem) Problem($"redemption {row.Id}: no Redeem transaction in the journal pays for it");
-            if (row.Status == VoucherStatus.Cancelled && !row.SeenCancel) Problem($"redemption {row.Id}: cancelled, but no reversal is in the journal");
+            if (!row.SeenRedeem) problems.Add($"redemption {row.Id}: no Redeem transaction in the journal pays for it");
+            if (row.Status == VoucherStatus.Cancelled && !row.SeenCancel) problems.Add($"redemption {row.Id}: cancelled, but no reversal is in the journal");
         }
 
         var standing = byId.Values.Where(r => r.Status != VoucherStatus.Cancelled).GroupBy(r => r.Offer).ToDictionary(g => g.Key, g => (long)g.Count());
@@ -134,7 +130,7 @@ public static class MallAudit
                 offers++;
                 var (id, total, left) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
                 var taken = standing.GetValueOrDefault(id);
-                if (left != total - taken) Problem($"offer {id}: {left} units left, but {total} were put on sale and {taken} redemptions stand");
+                if (left != total - taken) problems.Add($"offer {id}: {left} units left, but {total} were put on sale and {taken} redemptions stand");
             }
         }
 

@@ -22,11 +22,7 @@ public static class RegistryAudit
     public static async Task<RegistryAuditReport> RunAsync(LedgerStore store, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var problems = new List<string>();
-        void Problem(string text)
-        {
-            if (problems.Count < AuditReport.ProblemsMax) problems.Add(text);
-        }
+        var problems = new AuditProblems();
 
         var issuance = await store.SystemAccountAsync(SystemAccounts.ReductionIssuance, ct);
         await using var connection = await store.Dialect.OpenAsync(ct);
@@ -58,7 +54,7 @@ public static class RegistryAudit
         foreach (var (batch, issued) in issuedByBatch)
         {
             if (sums.GetValueOrDefault(batch) != issued)
-                Problem(string.Create(CultureInfo.InvariantCulture, $"batch {batch}: issued {issued} g but {sums.GetValueOrDefault(batch)} g are held, retired, cancelled or in the buffer"));
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"batch {batch}: issued {issued} g but {sums.GetValueOrDefault(batch)} g are held, retired, cancelled or in the buffer"));
         }
 
         long periods = 0, issuedPeriods = 0;
@@ -79,20 +75,20 @@ public static class RegistryAudit
                 var inJournal = journal.TryGetValue(key, out var tx);
                 if (!issued)
                 {
-                    if (inJournal) Problem($"monitoring period {application}: {r.GetString(1)}, but transaction {tx.TxId} issued it");
-                    if (!r.IsDBNull(2)) Problem($"monitoring period {application}: {r.GetString(1)}, but it names batch {r.GetInt64(2)}");
+                    if (inJournal) problems.Add($"monitoring period {application}: {r.GetString(1)}, but transaction {tx.TxId} issued it");
+                    if (!r.IsDBNull(2)) problems.Add($"monitoring period {application}: {r.GetString(1)}, but it names batch {r.GetInt64(2)}");
                     continue;
                 }
 
                 issuedPeriods++;
-                if (!inJournal || tx.Kind != TransactionKind.Issue) { Problem($"monitoring period {application}: issued, but no Issue transaction has key {key}"); continue; }
-                if (r.IsDBNull(3) || r.GetString(3) != tx.TxId) Problem($"monitoring period {application}: names transaction {(r.IsDBNull(3) ? "none" : r.GetString(3))}, the journal {tx.TxId}");
-                if (r.IsDBNull(2) || r.IsDBNull(4)) { Problem($"monitoring period {application}: issued without a batch or figure"); continue; }
+                if (!inJournal || tx.Kind != TransactionKind.Issue) { problems.Add($"monitoring period {application}: issued, but no Issue transaction has key {key}"); continue; }
+                if (r.IsDBNull(3) || r.GetString(3) != tx.TxId) problems.Add($"monitoring period {application}: names transaction {(r.IsDBNull(3) ? "none" : r.GetString(3))}, the journal {tx.TxId}");
+                if (r.IsDBNull(2) || r.IsDBNull(4)) { problems.Add($"monitoring period {application}: issued without a batch or figure"); continue; }
                 var (batch, total) = (r.GetInt64(2), r.GetInt64(4));
                 if (issuedByBatch.GetValueOrDefault(batch) != total)
-                    Problem(string.Create(CultureInfo.InvariantCulture, $"monitoring period {application}: issued {total} g, but batch {batch} issued {issuedByBatch.GetValueOrDefault(batch)} g"));
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"monitoring period {application}: issued {total} g, but batch {batch} issued {issuedByBatch.GetValueOrDefault(batch)} g"));
                 if (r.IsDBNull(5) || r.IsDBNull(6) || r.GetInt64(5) + r.GetInt64(6) != total)
-                    Problem($"monitoring period {application}: the developer's and the buffer's grams do not add up to the issuance");
+                    problems.Add($"monitoring period {application}: the developer's and the buffer's grams do not add up to the issuance");
             }
         }
 
@@ -106,12 +102,12 @@ public static class RegistryAudit
                 var txId = r.GetString(2);
                 var match = journal.Where(j => j.Value.TxId == txId).Select(j => j.Key).FirstOrDefault();
                 if (match is null || !match.StartsWith(ProjectRegistry.ReversalKeyPrefix + r.GetInt64(1).ToString(CultureInfo.InvariantCulture) + ":", StringComparison.Ordinal))
-                    Problem($"reversal {r.GetInt64(0)}: transaction {txId} is not a reversal of project {r.GetInt64(1)} in the journal");
+                    problems.Add($"reversal {r.GetInt64(0)}: transaction {txId} is not a reversal of project {r.GetInt64(1)} in the journal");
                 else keysSeen.Add(match);
             }
         }
 
-        foreach (var key in journal.Keys.Where(k => !keysSeen.Contains(k))) Problem($"journal: transaction {journal[key].TxId} ({key}) has no registry row");
+        foreach (var key in journal.Keys.Where(k => !keysSeen.Contains(k))) problems.Add($"journal: transaction {journal[key].TxId} ({key}) has no registry row");
 
         long projects;
         await using (var cmd = Sql.Command(connection, snapshot, "SELECT COUNT(*) FROM projects"))

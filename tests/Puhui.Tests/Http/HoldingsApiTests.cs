@@ -33,10 +33,12 @@ public sealed class HoldingsApiTests
         var held = Assert.Single(holdings.GetProperty("holdings").EnumerateArray());
         Assert.Equal((5_000_000L, 3_000_000L), (held.GetProperty("heldGrams").GetInt64(), held.GetProperty("pledgedGrams").GetInt64()));
 
-        // Pledged grams cannot be moved; only the lender releases.
+        // Pledged grams cannot be moved; only the lender releases. Refusals append nothing to the ledger.
+        var headBeforeRefusals = await w.Store.GetHeadAsync();
         await w.RefusedAsync(Post, "/api/v1/organisation/transfers", farm.Token, new { to = expo.Account, batch = batch.Id.Value, grams = 6_000_000, requestKey = "t2" },
             HttpStatusCode.Conflict, "insufficient-holding");
         await w.RefusedAsync(Post, $"/api/v1/organisation/pledges/{pledge.GetProperty("id").GetInt64()}/release", expo.Token, new { }, HttpStatusCode.Forbidden, "not-lender");
+        Assert.Equal(headBeforeRefusals.Sequence, (await w.Store.GetHeadAsync()).Sequence);
         var released = await w.SendAsync(Post, $"/api/v1/organisation/pledges/{pledge.GetProperty("id").GetInt64()}/release", bank.Token, new { });
         Assert.Equal("Released", released.GetProperty("status").GetString());
 
@@ -57,6 +59,8 @@ public sealed class HoldingsApiTests
 
         // A compliance offset beyond the cap, fractional kilograms, a person: refused, nothing changed.
         await w.SendAsync(Put, $"/api/v1/admin/compliance-caps/2026/{expo.Account}", GovernanceHttpWorld.AdminToken, new { kilograms = 100 });
+        var headBeforeCaps = await w.Store.GetHeadAsync();
+        var holdingsBeforeCaps = (await w.SendAsync(Get, "/api/v1/organisation/holdings", expo.Token)).ToString();
         await w.RefusedAsync(Post, "/api/v1/organisation/retirements", expo.Token, new
         {
             batch = batch.Id.Value, grams = 200_000, purpose = "compliance-offset", beneficiary = "博览中心", usingEntity = "博览中心", requestKey = "r2",
@@ -67,6 +71,9 @@ public sealed class HoldingsApiTests
         {
             batch = batch.Id.Value, grams = 1_000, purpose = "donation", beneficiary = "我", usingEntity = "我", requestKey = "r3",
         }, HttpStatusCode.Forbidden, "forbidden");
+
+        Assert.Equal(headBeforeCaps.Sequence, (await w.Store.GetHeadAsync()).Sequence);
+        Assert.Equal(holdingsBeforeCaps, (await w.SendAsync(Get, "/api/v1/organisation/holdings", expo.Token)).ToString());
 
         // Bridged out: cancelled here with the destination.
         var bridge = await w.SendAsync(Post, "/api/v1/organisation/bridges", farm.Token,
