@@ -66,7 +66,7 @@ public sealed partial class CertificatePdfTests
     }
 
     [Fact]
-    public void PdfPig_reads_pages_latin_text_and_metadata()
+    public void PdfPig_reads_pages_text_and_metadata()
     {
         using var document = PdfDocument.Open(CertificatePdf.Render(Sample()));
 
@@ -78,6 +78,10 @@ public sealed partial class CertificatePdfTests
         Assert.Contains("Carbon-neutral certificate", text, StringComparison.Ordinal);
         Assert.Contains("Page 1 of 1", text, StringComparison.Ordinal);
         Assert.Contains(Url, text, StringComparison.Ordinal);
+        // PdfPig maps the predefined UniGB-UCS2-H CMap back to Unicode, so Chinese text is extractable too.
+        Assert.Contains("碳中和证书", text, StringComparison.Ordinal);
+        Assert.Contains("注销序列号", text, StringComparison.Ordinal);
+        Assert.Contains("持有人 / Holder: 南京市玄武区 Nanjing", text, StringComparison.Ordinal);
         Assert.Equal(Code, document.Information.Title);
         Assert.Equal("Puhui", document.Information.Producer);
     }
