@@ -152,7 +152,7 @@ public static class CertificatePdf
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new ArgumentException($"The {what} must not be empty.", nameof(value));
+            throw new ArgumentException($"The {what} must not be empty.", "content");
         }
     }
 
