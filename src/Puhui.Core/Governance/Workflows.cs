@@ -195,7 +195,37 @@ public static class Workflows
             new("retract", ["submitted"], "retracted", WorkflowRole.Applicant, "撤回", "Retract the report"),
         ]);
 
-    public static IReadOnlyList<WorkflowDefinition> All { get; } = [Methodology, Scenario, VerificationBody, Project, MonitoringPeriod];
+    /// <summary>Working days the administrator has to decide a neutrality claim: the platform's service level, as for registry decisions.</summary>
+    public const int NeutralityReviewWorkingDays = 10;
+
+    /// <summary>
+    /// A carbon-neutrality claim (JS 28–29, SZ 26, NJ 10): an organisation states an event's or a period's emissions
+    /// with the third-party report, matches them with its retirements (retiring against the claim, or matching ones
+    /// it retired before), and asks for certification; the administrator certifies, and the platform issues a signed
+    /// certificate, or returns or refuses the claim. A certificate can later be revoked, never edited. A retirement
+    /// counts towards one live claim only; a refused or retracted claim frees its retirements.
+    /// </summary>
+    public static readonly WorkflowDefinition NeutralityClaim = new("neutrality-claim", "碳中和认定申请", "Carbon-neutrality claim", "matching",
+        [
+            new("matching", "匹配注销量", "Matching retirements"),
+            new("review", "主管部门审核", "Under review", new DeadlineRule(NeutralityReviewWorkingDays, DeadlineFrom.StateEntry)),
+            new("certified", "已颁发证书", "Certified"),
+            new("refused", "未通过", "Refused", Final: true),
+            new("retracted", "申请已撤回", "Retracted", Final: true),
+            new("revoked", "证书已撤销", "Certificate revoked", Final: true),
+        ],
+        [
+            new("match", ["matching"], "matching", WorkflowRole.Applicant, "匹配注销量", "Match a retirement"),
+            new("amend", ["matching"], "matching", WorkflowRole.Applicant, "补充材料", "Add documents", Comment | WorkflowInputs.Documents),
+            new("request-certification", ["matching"], "review", WorkflowRole.Applicant, "申请认定", "Ask for certification", Receipt: true),
+            new("return", ["review"], "matching", WorkflowRole.Administrator, "退回补充", "Return for more", Comment),
+            new("certify", ["review"], "certified", WorkflowRole.Administrator, "认定并颁发证书", "Certify and issue the certificate"),
+            new("refuse", ["review"], "refused", WorkflowRole.Administrator, "不予认定", "Refuse", Comment),
+            new("retract", ["matching", "review"], "retracted", WorkflowRole.Applicant, "撤回申请", "Retract the claim"),
+            new("revoke", ["certified"], "revoked", WorkflowRole.Administrator, "撤销证书", "Revoke the certificate", Comment),
+        ]);
+
+    public static IReadOnlyList<WorkflowDefinition> All { get; } = [Methodology, Scenario, VerificationBody, Project, MonitoringPeriod, NeutralityClaim];
 
     public static WorkflowDefinition? Find(string kind) => All.FirstOrDefault(d => d.Kind == kind);
 }

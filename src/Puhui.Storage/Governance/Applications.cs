@@ -34,8 +34,10 @@ public sealed record PanelSpec(IReadOnlyList<string> Fields, int Size);
 /// <param name="ObjectorName">The name an objector gives; anonymous when empty.</param>
 /// <param name="Verifier">The verification body to assign, by its account.</param>
 /// <param name="Grams">A quantity the step records: a verifier's figure for a monitoring period in place of the claim (its reason in the comment), the grams a reversal lost.</param>
+/// <param name="Retirement">The retirement a neutrality claim's match step counts towards it.</param>
 public sealed record Step(string Action, string Comment = "", IReadOnlyList<string>? Documents = null, bool? Verdict = null, int? RectificationDays = null,
-    long? ObjectionId = null, bool? ObjectionUpheld = null, PanelSpec? Panel = null, string? ObjectorName = null, long? Verifier = null, long? Grams = null)
+    long? ObjectionId = null, bool? ObjectionUpheld = null, PanelSpec? Panel = null, string? ObjectorName = null, long? Verifier = null, long? Grams = null,
+    long? Retirement = null)
 {
     public const int DocumentsMax = 20;
     public const int ObjectorNameLengthMax = 100;
@@ -104,6 +106,8 @@ public sealed record StepData
     public long? AdjustedGrams { get; init; }
     public string? TransactionId { get; init; }
     public long? Grams { get; init; }
+    public long? RetirementId { get; init; }
+    public string? CertificateCode { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -43,6 +43,8 @@ public sealed class StepContext
     public long? AdjustedGrams { get; set; }
     public string? TransactionId { get; set; }
     public long? Grams { get; set; }
+    public long? RetirementId { get; set; }
+    public string? CertificateCode { get; set; }
 }
 
 /// <summary>Kind-specific work a step does inside its transaction: filing a methodology version, moving a scenario's status.</summary>
@@ -317,6 +319,8 @@ public sealed class WorkflowStore(LedgerStore store, Func<CancellationToken, Tas
             AdjustedGrams = context.AdjustedGrams,
             TransactionId = context.TransactionId,
             Grams = context.Grams,
+            RetirementId = context.RetirementId,
+            CertificateCode = context.CertificateCode,
         };
 
         await using (var update = Sql.Command(connection, tx, """

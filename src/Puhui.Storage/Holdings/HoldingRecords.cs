@@ -35,6 +35,12 @@ public enum HoldingStatus
 
     /// <summary>The request key was used before for a different request.</summary>
     KeyConflict,
+
+    /// <summary>The neutrality claim retired against is not matching retirements any more: under review, certified or closed.</summary>
+    ClaimNotOpen,
+
+    /// <summary>Only a neutrality claim's claimant retires against it.</summary>
+    NotClaimant,
 }
 
 public sealed record HoldingResult<T>(HoldingStatus Status, T? Value, string? Detail)

@@ -246,8 +246,17 @@ public sealed class ReductionHoldings
     /// administrator set for the holder as covered entity in the current year (UTC+8) and is refused beyond it, or
     /// when no cap was set.
     /// </summary>
-    public async Task<HoldingResult<Retirement>> RetireAsync(AccountId holder, BatchId batch, long grams, RetirementPurpose purpose, string beneficiary, string usingEntity,
+    public Task<HoldingResult<Retirement>> RetireAsync(AccountId holder, BatchId batch, long grams, RetirementPurpose purpose, string beneficiary, string usingEntity,
         string reason, string jurisdiction, string requestKey, string actor, CancellationToken ct = default)
+        => RetireAsync(holder, batch, grams, purpose, beneficiary, usingEntity, reason, jurisdiction, requestKey, actor, null, ct);
+
+    /// <summary>
+    /// As the public overload, with work of another feature done in the same database transaction: <paramref name="hook"/>
+    /// may refuse before anything is written (a neutrality claim no longer open), and then records what the
+    /// retirement is for (its match to the claim) before the commit.
+    /// </summary>
+    internal async Task<HoldingResult<Retirement>> RetireAsync(AccountId holder, BatchId batch, long grams, RetirementPurpose purpose, string beneficiary, string usingEntity,
+        string reason, string jurisdiction, string requestKey, string actor, RetirementHook? hook, CancellationToken ct)
     {
         var problem = Problem(grams, requestKey, actor)
             ?? (Enum.IsDefined(purpose) ? null : "未知的注销用途 / unknown retirement purpose")
@@ -270,6 +279,7 @@ public sealed class ReductionHoldings
             async (connection, tx, token) =>
             {
                 if (await ReplayAsync(connection, tx, "retirements", "holder_id", holder, requestKey, hash, ReadRetirementAsync, token) is { } replay) return (null, replay);
+                if (hook is not null && await hook.CheckAsync(connection, tx, token) is { } refused) return (null, Refuse<Retirement>(refused.Status, refused.Detail));
                 if (await ShortfallAsync(connection, tx, holder, batch, grams, token) is { } shortfall) return (null, Refuse<Retirement>(HoldingStatus.InsufficientHolding, shortfall));
                 var now = _time.GetUtcNow();
                 year = null;
@@ -304,7 +314,9 @@ public sealed class ReductionHoldings
                     .With("@year", year).With("@region", region).With("@from", from).With("@to", to).With("@tx", appended.Transaction.Id.ToString()).With("@actor", actor)
                     .With("@at", CanonicalEncoding.ToUnixMicroseconds(appended.Transaction.OccurredAt));
                 var id = Convert.ToInt64(await insert.ExecuteScalarAsync(token), CultureInfo.InvariantCulture);
-                return (await ReadRetirementAsync(connection, tx, id, token))!;
+                var done = (await ReadRetirementAsync(connection, tx, id, token))!;
+                if (hook is not null) await hook.AfterAsync(connection, tx, done, token);
+                return done;
             });
         return await RunAsync(unit, ct);
     }
@@ -437,7 +449,7 @@ public sealed class ReductionHoldings
             CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(16)), notes);
     }
 
-    private static async Task<Retirement?> ReadRetirementAsync(DbConnection connection, DbTransaction? tx, long id, CancellationToken ct)
+    internal static async Task<Retirement?> ReadRetirementAsync(DbConnection connection, DbTransaction? tx, long id, CancellationToken ct)
     {
         Retirement? retirement;
         await using (var cmd = Sql.Command(connection, tx, RetirementSelect + " WHERE id = @id").With("@id", id))
@@ -664,3 +676,8 @@ public sealed class ReductionHoldings
     private static HoldingResult<T> Refuse<T>(HoldingStatus status, string detail)
         where T : class => new(status, null, detail);
 }
+
+/// <summary>Work another feature does inside a retirement's transaction: a check before it is decided, and a record after it is written.</summary>
+internal sealed record RetirementHook(
+    Func<DbConnection, DbTransaction, CancellationToken, Task<(HoldingStatus Status, string Detail)?>> CheckAsync,
+    Func<DbConnection, DbTransaction, Retirement, CancellationToken, Task> AfterAsync);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Puhui.Host.Demo;
+using Puhui.Storage;
 using Spectre.Console;
 
 namespace Puhui.Host.Cli;
@@ -91,6 +92,14 @@ internal static class DemoCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"减排量流转 / Reductions in motion: 转让 / transferred {holdings.TransferredGrams:N0} g；质押 / pledged {holdings.PledgedGrams:N0} g → {holdings.PledgeStatus}；注销 / retired {holdings.RetiredGrams:N0} g（活动碳中和 / event neutrality, {holdings.Beneficiary}）"));
             Console.WriteLine($"注销序列号 / Retired serials: {string.Join(", ", holdings.Serials)}（公开查询 / public lookup: {holdings.SerialLookedUp}）");
+            // The certificate is written beside the store, as the platform's other files are, for anyone to check offline.
+            var directory = SqlDialect.DataDirectory(setting);
+            var certificate = Path.Combine(directory, holdings.CertificateCode + ".json");
+            await File.WriteAllBytesAsync(certificate, holdings.CertificateFile, ct);
+            await File.WriteAllBytesAsync(Path.Combine(directory, holdings.CertificateCode + ".pdf"), holdings.CertificatePdf, ct);
+            Console.WriteLine($"碳中和证书 / Carbon-neutral certificate: {holdings.CertificateCode}（认定申请 / claim #{holdings.ClaimId}，公开核验 / public check: {holdings.CertificateStatus}）");
+            Console.WriteLine($"证书文件 / Certificate files: {certificate}, {Path.ChangeExtension(certificate, ".pdf")}");
+            Console.WriteLine($"核验 / Verify: puhui certificate verify {certificate} --db {(setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) ? "<connection string>" : setting)}");
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"模拟时段 / Simulated: {result.From.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} → {result.To.ToOffset(DemoBehaviour.ChinaStandardTime):yyyy-MM-dd HH:mm} (UTC+8), {options.Days} days, seed {options.Seed}"));

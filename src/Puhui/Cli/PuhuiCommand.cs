@@ -24,5 +24,6 @@ internal static class PuhuiCommand
         yield return CalendarCommand.Create();
         yield return RegistryCommand.CreateRegistry();
         yield return RegistryCommand.CreateProject();
+        yield return CertificateCommand.Create();
     }
 }

@@ -141,7 +141,9 @@ public static class BehaviourDemo
 
         var adminToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var app = PuhuiHost.Build(store, ["--Logging:LogLevel:Default=Warning"], "http://127.0.0.1:0",
-            new PuhuiHostOptions(Time: clock, AdministratorToken: adminToken, RegistrationsPerMinute: RegistrationsPerMinute, ExpiryJob: false));
+            new PuhuiHostOptions(Time: clock, AdministratorToken: adminToken, RegistrationsPerMinute: RegistrationsPerMinute, ExpiryJob: false,
+                // Certificates point at where `puhui serve` answers, not at this walk's throw-away port.
+                PublicBaseUrl: Environment.GetEnvironmentVariable(PuhuiHostOptions.PublicUrlVariable) is { Length: > 0 } url ? url : PuhuiHostOptions.PublicUrlDefault));
         await app.StartAsync(ct);
         try
         {

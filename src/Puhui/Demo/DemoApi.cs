@@ -22,6 +22,16 @@ public sealed class DemoApi(HttpClient http)
 
     public Task<T> GetAsync<T>(string path, string? token, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, token, null, ct);
 
+    /// <summary>A download (a PDF, a certificate file) as its bytes.</summary>
+    public async Task<byte[]> GetBytesAsync(string path, string? token, CancellationToken ct)
+    {
+        using var request = Request(HttpMethod.Get, path, token, null);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
     /// <summary>
     /// A request whose refusal is an expected outcome (a resident short of points): the answer, or the problem's
     /// <c>code</c> when the platform refused with a 4xx problem. Other failures still throw.

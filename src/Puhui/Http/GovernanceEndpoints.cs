@@ -64,8 +64,9 @@ public sealed record PanelSpecDto(IReadOnlyList<string> Fields, int Size);
 /// <param name="Outcome"><c>upheld</c> or <c>dismissed</c>, for an objection's answer.</param>
 /// <param name="Verifier">The verification body's account, for the operator's <c>assign-validation</c>, <c>assign-verification</c> and <c>reassign</c>.</param>
 /// <param name="Grams">The verifier's own figure for a monitoring period in place of the claim, on <c>verify</c>; its reason goes in the comment.</param>
+/// <param name="Retirement">The retirement a neutrality claim's <c>match</c> counts towards it.</param>
 public sealed record StepRequest(string Action, string? Comment, IReadOnlyList<string>? Documents, string? Verdict, int? RectificationDays, long? ObjectionId, string? Outcome,
-    PanelSpecDto? Panel, long? Verifier = null, long? Grams = null);
+    PanelSpecDto? Panel, long? Verifier = null, long? Grams = null, long? Retirement = null);
 
 public sealed record ObjectionRequest(string Text, string? Name);
 
@@ -261,7 +262,8 @@ public static class GovernanceEndpoints
         bool? upheld = request.Outcome switch { null => null, "upheld" => true, "dismissed" => false, _ => null };
         if (request.Outcome is not null && upheld is null) return Problems.Of("invalid-argument", "outcome is upheld or dismissed");
         var step = new Step(request.Action, request.Comment ?? "", request.Documents ?? [], verdict, request.RectificationDays, request.ObjectionId, upheld,
-            request.Panel is { } panel ? new PanelSpec(panel.Fields ?? [], panel.Size) : null, Verifier: request.Verifier, Grams: request.Grams);
+            request.Panel is { } panel ? new PanelSpec(panel.Fields ?? [], panel.Size) : null, Verifier: request.Verifier, Grams: request.Grams,
+            Retirement: request.Retirement);
         var result = request.Action == "issue" && application?.Kind == Workflows.MonitoringPeriod.Kind
             ? await registry.IssueAsync(id, actor, step.Comment, ct)
             : await workflows.ActAsync(id, step, actor, ct);

@@ -207,7 +207,7 @@ public static class HoldingEndpoints
         return result.Status == HoldingStatus.Replayed ? TypedResults.Ok(result.Value!) : TypedResults.Created(location, result.Value!);
     }
 
-    private static ProblemHttpResult Problem(HoldingStatus status, string? detail) => Problems.Of(status switch
+    internal static ProblemHttpResult Problem(HoldingStatus status, string? detail) => Problems.Of(status switch
     {
         HoldingStatus.Invalid => "holding-invalid",
         HoldingStatus.NotFound => "holding-not-found",
@@ -217,6 +217,8 @@ public static class HoldingEndpoints
         HoldingStatus.NotLender => "not-lender",
         HoldingStatus.NotOpen => "pledge-not-open",
         HoldingStatus.KeyConflict => "request-key-reused",
+        HoldingStatus.ClaimNotOpen => "claim-not-open",
+        HoldingStatus.NotClaimant => "not-claimant",
         _ => "internal",
     }, detail);
 

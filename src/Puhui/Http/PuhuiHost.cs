@@ -18,8 +18,19 @@ namespace Puhui.Host.Http;
 /// <param name="RegistrationsPerMinute">Self-registrations one client address may make per minute; the demo, which registers its whole town from loopback, raises it.</param>
 /// <param name="ExpiryJob">Runs the daily expiry clearing (<see cref="Http.ExpiryJob"/>) at start and after every local midnight.</param>
 /// <param name="ExpiryJobPoll">The longest the expiry job sleeps between looks at <paramref name="Time"/>; by default a minute.</param>
+/// <param name="CertificateSigner">Signs carbon-neutral certificates; by default loaded, when the first is signed, as <see cref="Storage.Holdings.CertificateSigner.Load(string)"/> describes.</param>
+/// <param name="PublicBaseUrl">Where the public reaches this platform, for the verification link and QR code on certificates: by default
+/// <c>PUHUI_PUBLIC_URL</c>, else the first listening URL, else <c>http://localhost:5000</c>.</param>
+/// <param name="PlatformName">The issuer named on certificates: by default <c>PUHUI_PLATFORM_NAME</c>, else the project's own name.</param>
 public sealed record PuhuiHostOptions(TimeProvider? Time = null, MasterKey? MasterKey = null, string? AdministratorToken = null, IngestionPolicy? Policy = null,
-    int RegistrationsPerMinute = RateLimits.RegistrationsPerMinuteDefault, bool ExpiryJob = true, TimeSpan? ExpiryJobPoll = null);
+    int RegistrationsPerMinute = RateLimits.RegistrationsPerMinuteDefault, bool ExpiryJob = true, TimeSpan? ExpiryJobPoll = null,
+    CertificateSigner? CertificateSigner = null, string? PublicBaseUrl = null, string? PlatformName = null)
+{
+    public const string PublicUrlVariable = "PUHUI_PUBLIC_URL";
+    public const string PlatformNameVariable = "PUHUI_PLATFORM_NAME";
+    public const string PublicUrlDefault = "http://localhost:5000";
+    public const string PlatformNameDefault = "普惠碳普惠平台 / Puhui carbon-inclusion platform";
+}
 
 /// <summary>Builds the HTTP host over an open store: the API under <c>/api/v1</c>, <c>/health</c> and the OpenAPI document.</summary>
 public static class PuhuiHost
@@ -55,7 +66,17 @@ public static class PuhuiHost
         var registry = new ProjectRegistry(workflows);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(new RegistryQueries(store, registry, workflows));
-        builder.Services.AddSingleton(new ReductionHoldings(store, time));
+        var holdings = new ReductionHoldings(store, time);
+        builder.Services.AddSingleton(holdings);
+        // Its constructor registers the neutrality-claim effects on the workflows, as the registry's does.
+        var publicUrl = options.PublicBaseUrl
+            ?? (Environment.GetEnvironmentVariable(PuhuiHostOptions.PublicUrlVariable) is { Length: > 0 } configured ? configured : null)
+            ?? urls?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
+            ?? PuhuiHostOptions.PublicUrlDefault;
+        var platform = options.PlatformName ?? (Environment.GetEnvironmentVariable(PuhuiHostOptions.PlatformNameVariable) is { Length: > 0 } named ? named : PuhuiHostOptions.PlatformNameDefault);
+        var signer = options.CertificateSigner is { } given ? new Lazy<CertificateSigner>(given) : new Lazy<CertificateSigner>(() => CertificateSigner.Load(store.Setting));
+        builder.Services.AddSingleton(new NeutralityClaims(workflows, holdings, signer,
+            new CertificateIssuer(platform, publicUrl)));
         builder.Services.AddSingleton(new MethodologyApplications(workflows));
         builder.Services.AddSingleton(new ScenarioApplications(workflows, scenarios));
         builder.Services.AddSingleton(new DocumentStore(store.Dialect, time));
@@ -124,6 +145,7 @@ public static class PuhuiHost
         api.MapRegistry();
         api.MapRegistryPublic();
         api.MapHoldings();
+        api.MapCertificates();
         return app;
     }
 }
