@@ -1,11 +1,16 @@
+using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
+using Puhui.Governance;
+using Puhui.Holdings;
 using Puhui.Ledger;
+using Puhui.Storage.Governance;
 using Puhui.Storage.Ledger;
 
 namespace Puhui.Storage.Holdings;
 
 /// <summary>What <see cref="HoldingsAudit.RunAsync"/> found; no problems when the holdings rows agree with the journal.</summary>
-public sealed record HoldingsAuditReport(long Transfers, long Pledges, long Retirements, long Bridges, IReadOnlyList<string> Problems)
+public sealed record HoldingsAuditReport(long Transfers, long Pledges, long Retirements, long Bridges, long ClaimMatches, long Certificates, IReadOnlyList<string> Problems)
 {
     public bool Passed => Problems.Count == 0;
 }
@@ -14,7 +19,10 @@ public sealed record HoldingsAuditReport(long Transfers, long Pledges, long Reti
 /// Checks held reductions' rows against the journal: every transfer, pledge, release or enforcement, retirement and
 /// bridge names a transaction the journal holds; each batch's retired serial ranges run from 1 without gap or
 /// overlap, number exactly the retired kilograms and end where the batch's cursor stands (DESIGN §4, invariant 6);
-/// and the grams locked in <c>sys:pledged</c> are exactly the open pledges'.
+/// the grams locked in <c>sys:pledged</c> are exactly the open pledges'; every retirement matched to a neutrality
+/// claim is the claimant's, for the claim's purpose and beneficiary, matched by the step on the governance log that
+/// says so; and every certificate's signature holds under its stored key, for its own claim in a certified or
+/// revoked state, naming exactly the retirements matched to the claim.
 /// </summary>
 public static class HoldingsAudit
 {
@@ -106,6 +114,97 @@ public static class HoldingsAudit
         }
 
         foreach (var (batch, grams) in open) problems.Add(string.Create(CultureInfo.InvariantCulture, $"batch {batch}: open pledges lock {grams} g the ledger does not hold as pledged"));
-        return new HoldingsAuditReport(transfers, pledges, retirements, bridges, problems);
+        var (matches, certificates) = await CheckClaimsAsync(connection, snapshot, problems, ct);
+        return new HoldingsAuditReport(transfers, pledges, retirements, bridges, matches, certificates, problems);
+    }
+
+    private static async Task<(long Matches, long Certificates)> CheckClaimsAsync(DbConnection connection, DbTransaction snapshot, AuditProblems problems, CancellationToken ct)
+    {
+        var claims = new Dictionary<long, (long Applicant, string State, NeutralityClaimDefinition Definition)>();
+        await using (var cmd = Sql.Command(connection, snapshot, "SELECT id, applicant_id, state, payload FROM applications WHERE kind = @k").With("@k", Workflows.NeutralityClaim.Kind))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var payload = JsonSerializer.Deserialize(r.GetString(3), ClaimJson.Default.ClaimPayload);
+                if (payload is null) problems.Add($"claim {r.GetInt64(0)}: no definition");
+                else claims[r.GetInt64(0)] = (r.GetInt64(1), r.GetString(2), payload.ToDefinition());
+            }
+        }
+
+        var matched = new Dictionary<long, SortedSet<long>>();
+        long matches = 0;
+        await using (var cmd = Sql.Command(connection, snapshot, """
+            SELECT m.retirement_id, m.claim_id, m.matched_seq, r.id, r.holder_id, r.purpose, r.beneficiary, g.application_id, g.action, g.data
+            FROM claim_retirements m LEFT JOIN retirements r ON r.id = m.retirement_id LEFT JOIN governance_log g ON g.seq = m.matched_seq
+            """))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                matches++;
+                var (retirement, claim) = (r.GetInt64(0), r.GetInt64(1));
+                var where = string.Create(CultureInfo.InvariantCulture, $"claim {claim}, retirement {retirement}");
+                if (!claims.TryGetValue(claim, out var c))
+                {
+                    problems.Add($"{where}: the claim is not a neutrality claim");
+                    continue;
+                }
+
+                (matched.TryGetValue(claim, out var set) ? set : matched[claim] = []).Add(retirement);
+                if (r.IsDBNull(3))
+                {
+                    problems.Add($"{where}: the retirement is not in the registry");
+                    continue;
+                }
+
+                if (r.GetInt64(4) != c.Applicant) problems.Add($"{where}: the retirement is not the claimant's");
+                if (r.GetString(5) != c.Definition.Kind.Purpose().Code()) problems.Add($"{where}: retired for {r.GetString(5)}, not {c.Definition.Kind.Purpose().Code()}");
+                if (r.GetString(6) != c.Definition.Beneficiary) problems.Add($"{where}: retired on behalf of {r.GetString(6)}, not {c.Definition.Beneficiary}");
+                var step = r.IsDBNull(7) ? null : JsonSerializer.Deserialize(r.GetString(9), GovernanceJson.Default.StepData);
+                if (r.IsDBNull(7) || r.GetInt64(7) != claim || r.GetString(8) != "match" || step?.RetirementId != retirement)
+                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{where}: governance entry {r.GetInt64(2)} is not the step that matched it"));
+            }
+        }
+
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using (var cmd = Sql.Command(connection, snapshot, "SELECT key_id, public_key FROM certificate_keys"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct)) keys[r.GetString(0)] = Convert.FromBase64String(r.GetString(1));
+        }
+
+        long certificates = 0;
+        var certified = new HashSet<long>();
+        await using (var cmd = Sql.Command(connection, snapshot, "SELECT code, claim_id, key_id, payload, signature, revoked_us FROM certificates"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                certificates++;
+                var (code, claim) = (r.GetString(0), r.GetInt64(1));
+                certified.Add(claim);
+                var envelope = new CertificateEnvelope(CertificatePayload.CurrentFormat, r.GetString(2), CertificateEnvelope.Es256, r.GetString(3), r.GetString(4));
+                var check = CertificateSigning.Verify(CertificateSigning.Serialize(envelope), id => keys.GetValueOrDefault(id));
+                if (!check.Valid)
+                {
+                    problems.Add($"certificate {code}: {check.Problem!.Value.Code()}: {check.Detail}");
+                    continue;
+                }
+
+                var payload = check.Payload!;
+                if (payload.Code != code || payload.ClaimId != claim) problems.Add($"certificate {code}: its payload names {payload.Code} of claim {payload.ClaimId}");
+                var state = claims.TryGetValue(claim, out var c) ? c.State : null;
+                var revoked = !r.IsDBNull(5);
+                if (state != (revoked ? "revoked" : "certified")) problems.Add($"certificate {code}: {(revoked ? "revoked" : "standing")}, but its claim is {state ?? "missing"}");
+                var stated = payload.Retirements.Select(x => x.Id).Order().ToList();
+                var now = matched.TryGetValue(claim, out var set) ? set.ToList() : [];
+                if (!stated.SequenceEqual(now)) problems.Add($"certificate {code}: it names retirements {string.Join(",", stated)}, the claim holds {string.Join(",", now)}");
+            }
+        }
+
+        foreach (var (claim, c) in claims.Where(c => c.Value.State is "certified" or "revoked" && !certified.Contains(c.Key)))
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"claim {claim}: {c.State} without a certificate"));
+        return (matches, certificates);
     }
 }

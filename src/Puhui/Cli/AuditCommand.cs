@@ -95,7 +95,7 @@ internal static class AuditCommand
     /// <summary>Prints the holdings audit and returns its exit code.</summary>
     public static int Print(HoldingsAuditReport report)
     {
-        Console.WriteLine($"转让 / Transfers: {N(report.Transfers)}  质押 / Pledges: {N(report.Pledges)}  注销 / Retirements: {N(report.Retirements)}  转出 / Bridges: {N(report.Bridges)}");
+        Console.WriteLine($"转让 / Transfers: {N(report.Transfers)}  质押 / Pledges: {N(report.Pledges)}  注销 / Retirements: {N(report.Retirements)}  转出 / Bridges: {N(report.Bridges)}  碳中和匹配 / Claim matches: {N(report.ClaimMatches)}  证书 / Certificates: {N(report.Certificates)}");
         return Verdict("持有审计", "Holdings audit", report.Problems);
     }
 
