@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Puhui.Certificates;
@@ -73,6 +74,7 @@ public static class CertificateEndpoints
 
         var open = api.MapGroup("/public").WithTags("Public disclosure");
         open.MapGet("/certificates", List).WithName("ListCertificates");
+        open.MapGet("/certificates.csv", CertificatesCsv).WithName("ExportCertificatesCsv");
         open.MapGet("/certificates/{code}", Check).WithName("CheckCertificate");
         open.MapGet("/certificates/{code}/signed", Signed).WithName("GetSignedCertificate");
         open.MapGet("/certificates/{code}/pdf", Pdf).WithName("GetCertificatePdf");
@@ -164,6 +166,33 @@ public static class CertificateEndpoints
         }
 
         return TypedResults.Ok(new CertificateListDto(list, page.Count == limit ? page[^1].ClaimId : null));
+    }
+
+    /// <summary>Every certificate with what it certifies and the serial ranges it rests on, as CSV (RFC 4180), by claim.</summary>
+    private static async Task<ContentHttpResult> CertificatesCsv(NeutralityClaims claims, CancellationToken ct)
+    {
+        var text = new StringBuilder("code,claim,status,issued_at,revoked_at,kind,title,beneficiary,organisation,from,to,emissions_grams,retired_grams,serials,key_id\r\n");
+        long after = 0;
+        while (true)
+        {
+            var page = await claims.CertificatesAsync(after, NeutralityClaims.CertificateListMax, ct);
+            foreach (var c in page)
+            {
+                var p = CertificateSigning.ReadPayload(c.Payload);
+                text.AppendJoin(',', new[]
+                {
+                    c.Code, c.ClaimId.ToString(CultureInfo.InvariantCulture), c.RevokedAt is null ? "issued" : "revoked", c.IssuedAt.ToString("O", CultureInfo.InvariantCulture),
+                    c.RevokedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "", p.Kind, p.Title, p.Beneficiary, p.OrganisationName, p.From, p.To,
+                    p.EmissionsGrams.ToString(CultureInfo.InvariantCulture), p.RetiredGrams.ToString(CultureInfo.InvariantCulture),
+                    string.Join(' ', p.Retirements.Select(r => r.Serials)), c.KeyId,
+                }.Select(HoldingEndpoints.Csv)).Append("\r\n");
+            }
+
+            if (page.Count < NeutralityClaims.CertificateListMax) break;
+            after = page[^1].ClaimId;
+        }
+
+        return TypedResults.Text(text.ToString(), "text/csv; charset=utf-8");
     }
 
     /// <summary>The certificate issued under a code, checked now: its signature, its standing and every retirement it rests on.</summary>

@@ -192,7 +192,7 @@ public static class HoldingEndpoints
         return TypedResults.Text(text.ToString(), "text/csv; charset=utf-8");
     }
 
-    private static string Csv(string field) => field.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+    internal static string Csv(string field) => field.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 
     private static async Task<Results<Ok<RetirementDto>, ProblemHttpResult>> PublicRetirement(long id, ReductionHoldings holdings, CancellationToken ct)
         => await holdings.GetRetirementAsync(id, ct) is { } r ? TypedResults.Ok(RetirementDto.From(r)) : Problems.Of("retirement-not-found", $"retirement {id}");
