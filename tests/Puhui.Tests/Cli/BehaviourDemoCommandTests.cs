@@ -29,6 +29,9 @@ public class BehaviourDemoCommandTests
         // Reductions in motion: a transfer, a pledge released by the bank, a retirement for an event with its serial range found publicly.
         Assert.Contains("质押 / pledged 300,000,000 g → Released；注销 / retired 150,000,000 g", first.Output, StringComparison.Ordinal);
         Assert.Matches(@"注销序列号 / Retired serials: 320115-\d+-1-150000（公开查询 / public lookup: found）", first.Output);
+        // The expo's certificate: valid when checked publicly, written beside the store, and checked offline by `puhui certificate verify`.
+        Assert.Contains("公开核验 / public check: valid", first.Output, StringComparison.Ordinal);
+        await CertificateVerifiesOfflineAsync(first.Output, setting);
         // Governance: walking 1.1.0 through a panel that excluded the applicant's expert and a conflicted one, an
         // objection (dismissed) and a second notice, to filing; every operator's scenario running and disclosed.
         Assert.Contains("治理流程演示 / Governance demo", first.Output, StringComparison.Ordinal);
@@ -71,6 +74,41 @@ public class BehaviourDemoCommandTests
         var refused = await PuhuiProcess.RunAsync("demo", "--db", setting, "--persons", "20", "--days", "5", "--seed", "7");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("org:sz-metro", refused.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs <c>puhui certificate verify</c> on the certificate file the demo wrote: valid as written, refused as
+    /// bad-signature with one digit of its payload changed, and a usage error for a missing file.
+    /// </summary>
+    private static async Task CertificateVerifiesOfflineAsync(string output, string setting)
+    {
+        const string Label = "核验 / Verify: puhui certificate verify ";
+        var line = output.Split('\n').Select(l => l.TrimEnd('\r')).Single(l => l.StartsWith(Label, StringComparison.Ordinal));
+        var end = line.LastIndexOf(" --db ", StringComparison.Ordinal);
+        Assert.True(end > Label.Length, $"no --db in: {line}");
+        var path = line[Label.Length..end];
+        Assert.True(File.Exists(path), $"the certificate file {path} does not exist");
+
+        var verified = await PuhuiProcess.RunAsync("certificate", "verify", path, "--db", setting);
+        Assert.True(verified.ExitCode == 0, verified.Output + verified.Error);
+        Assert.Contains("证书有效 / Certificate valid: PHCN-", verified.Output, StringComparison.Ordinal);
+        Assert.Contains("320115-", verified.Output, StringComparison.Ordinal);
+
+        // The payload is a JSON string inside the file, so its quotes are escaped.
+        var file = await File.ReadAllTextAsync(path);
+        var emissions = "\\\"emissionsGrams\\\":148600000";
+        Assert.Contains(emissions, file, StringComparison.Ordinal);
+        var tampered = Path.Combine(Path.GetDirectoryName(path)!, "tampered-" + Path.GetFileName(path));
+        await File.WriteAllTextAsync(tampered, file.Replace(emissions, emissions.Replace("148600000", "148500000", StringComparison.Ordinal), StringComparison.Ordinal));
+        var refused = await PuhuiProcess.RunAsync("certificate", "verify", tampered, "--db", setting);
+        File.Delete(tampered);
+        Assert.True(refused.ExitCode == 1, refused.Output + refused.Error);
+        Assert.Contains("bad-signature", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("证书有效", refused.Output, StringComparison.Ordinal);
+
+        var missing = await PuhuiProcess.RunAsync("certificate", "verify", Path.Combine(Path.GetDirectoryName(path)!, "no-such-certificate.json"), "--db", setting);
+        Assert.True(missing.ExitCode == 2, missing.Output + missing.Error);
+        Assert.Contains("No such file", missing.Error, StringComparison.Ordinal);
     }
 
     /// <summary>The summary table's lines, from its title to its bottom border.</summary>

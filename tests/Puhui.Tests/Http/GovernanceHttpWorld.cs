@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Puhui.Host.Http;
 using Puhui.Storage;
 using Puhui.Storage.Access;
+using Puhui.Storage.Holdings;
 using Puhui.Storage.Ledger;
 using Puhui.Storage.Methodologies;
 using Puhui.Tests.Methodologies;
@@ -40,18 +41,22 @@ public sealed class GovernanceHttpWorld : IAsyncDisposable
 
     public static readonly HttpMethod Get = HttpMethod.Get, Post = HttpMethod.Post;
 
-    private GovernanceHttpWorld(LedgerStore store, WebApplication app, HttpClient http, ManualClock clock)
+    private GovernanceHttpWorld(LedgerStore store, WebApplication app, HttpClient http, ManualClock clock, CertificateSigner signer)
     {
         Store = store;
         App = app;
         Http = http;
         Clock = clock;
+        Signer = signer;
     }
 
     public LedgerStore Store { get; }
     public WebApplication App { get; }
     public HttpClient Http { get; }
     public ManualClock Clock { get; }
+
+    /// <summary>The platform's certificate key, generated for this world so that no test writes a key file.</summary>
+    public CertificateSigner Signer { get; }
 
     /// <summary>碳研究院, which develops methodologies; the expert 王工 works there.</summary>
     public OrganisationSetup Institute { get; private set; } = new("", "", 0, "");
@@ -86,9 +91,11 @@ public sealed class GovernanceHttpWorld : IAsyncDisposable
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var app = PuhuiHost.Build(store, [], $"http://127.0.0.1:{port}", new PuhuiHostOptions(clock, MasterKey.FromBytes(new byte[32]), AdminToken, ExpiryJob: false));
+        var signer = CertificateSigner.Generate();
+        var app = PuhuiHost.Build(store, [], $"http://127.0.0.1:{port}",
+            new PuhuiHostOptions(clock, MasterKey.FromBytes(new byte[32]), AdminToken, ExpiryJob: false, CertificateSigner: signer));
         await app.StartAsync();
-        var world = new GovernanceHttpWorld(store, app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") }, clock);
+        var world = new GovernanceHttpWorld(store, app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") }, clock, signer);
         await world.SeedAsync();
         return world;
     }
@@ -256,5 +263,6 @@ public sealed class GovernanceHttpWorld : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         await Store.DisposeAsync();
+        Signer.Dispose();
     }
 }
