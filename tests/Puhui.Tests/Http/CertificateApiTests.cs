@@ -116,6 +116,14 @@ public sealed class CertificateApiTests
         var listed = Assert.Single((await w.SendAsync(Get, "/api/v1/public/certificates", null)).GetProperty("certificates").EnumerateArray());
         Assert.Equal((code, id, "issued", 1_501_000L),
             (listed.GetProperty("code").GetString(), listed.GetProperty("claim").GetInt64(), listed.GetProperty("status").GetString(), listed.GetProperty("retiredGrams").GetInt64()));
+        using (var csv = await w.RawAsync(Get, "/api/v1/public/certificates.csv", null))
+        {
+            Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+            var rows = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(2, rows.Length);
+            Assert.StartsWith(code + "," + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",issued,", rows[1], StringComparison.Ordinal);
+            Assert.Contains($"320117-{batch}-1-1000 320117-{batch}-1001-1501", rows[1], StringComparison.Ordinal);
+        }
 
         // The file as received: valid; one digit changed in the payload: a bad signature; not JSON: malformed.
         var verified = await VerifyFileAsync(w, file);
