@@ -44,9 +44,8 @@ public static class HoldingsDemo
             new ClaimRetirementRequest(batches[0], retire, "demo-retire-expo"), ct);
         await api.PostAsync<JsonElement>($"/api/v1/applications/{claim.Id}/steps", expo.StaffToken,
             new { action = "request-certification", comment = "已足额注销 / fully matched" }, ct);
-        var certified = await api.PostAsync<JsonElement>($"/api/v1/applications/{claim.Id}/steps", adminToken,
+        await api.PostAsync<JsonElement>($"/api/v1/applications/{claim.Id}/steps", adminToken,
             new { action = "certify", comment = "核算报告与注销记录相符，予以认定 / the report and the retirements agree" }, ct);
-        _ = certified;
         var code = (await api.GetAsync<NeutralityClaimDto>($"/api/v1/neutrality-claims/{claim.Id}", adminToken, ct)).Certificate
             ?? throw new InvalidOperationException($"Claim {claim.Id} was certified without a certificate.");
         var check = await api.GetAsync<CertificateCheckDto>($"/api/v1/public/certificates/{Uri.EscapeDataString(code)}", null, ct);

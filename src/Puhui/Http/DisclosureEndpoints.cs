@@ -38,7 +38,8 @@ public static class DisclosureEndpoints
 {
     /// <summary>
     /// The states in which an application's documents are public, per workflow: from its public notice or filing on.
-    /// A verification body's documents carry its staff's qualifications, which are personal data: never disclosed.
+    /// A verification body's documents carry its staff's qualifications, which are personal data: never disclosed. A
+    /// certified neutrality claim's accounting report is, so that anyone holding its certificate can read what it rests on.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> DisclosedStates = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
@@ -46,6 +47,7 @@ public static class DisclosureEndpoints
         [Workflows.Scenario.Kind] = ["filed", "running", "suspended", "terminated"],
         [Workflows.Project.Kind] = ["registered"],
         [Workflows.MonitoringPeriod.Kind] = ["issued"],
+        [Workflows.NeutralityClaim.Kind] = ["certified", "revoked"],
     };
 
     /// <summary>What the public sees in place of what a non-public kind of application applied for.</summary>

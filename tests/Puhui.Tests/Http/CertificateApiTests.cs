@@ -43,6 +43,9 @@ public sealed class CertificateApiTests
             Assert.Equal(JsonValueKind.Null, claim.GetProperty("certificate").ValueKind);
         }
 
+        // The accounting report stays private until the claim is certified.
+        await w.RefusedAsync(Get, $"/api/v1/public/documents/{report}", null, null, HttpStatusCode.NotFound, "document-not-found");
+
         // 1,000 kg retired against it: the serial range starts at the batch's first kilogram.
         var first = await RetireAgainstAsync(w, expo, id, batch, 1_000_000, "c1", HttpStatusCode.Created);
         Assert.Equal([$"320117-{batch}-1-1000"], Serials(first));
@@ -84,6 +87,8 @@ public sealed class CertificateApiTests
             (payload.GetProperty("code").GetString(), payload.GetProperty("claimId").GetInt64(), payload.GetProperty("beneficiary").GetString(),
                 payload.GetProperty("emissionsGrams").GetInt64(), payload.GetProperty("retiredGrams").GetInt64()));
         Assert.Equal([report], payload.GetProperty("reports").EnumerateArray().Select(r => r.GetString()!).ToArray());
+        using (var disclosed = await w.RawAsync(Get, $"/api/v1/public/documents/{report}", null))
+            Assert.Equal(HttpStatusCode.OK, disclosed.StatusCode);
         var stated = payload.GetProperty("retirements").EnumerateArray().ToList();
         Assert.Equal(2, stated.Count);
         Assert.Equal([Serials(first)[0], Serials(second)[0]], stated.Select(r => r.GetProperty("serials").GetString()!).ToArray());
