@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Puhui.Certificates;
+using Puhui.Governance;
 using Puhui.Holdings;
 using Puhui.Ledger;
 using Puhui.Storage.Access;
 using Puhui.Storage.Governance;
 using Puhui.Storage.Holdings;
+using Puhui.Storage.Ledger;
 
 namespace Puhui.Host.Http;
 
@@ -84,32 +86,27 @@ public static class CertificateEndpoints
     }
 
     private static async Task<Results<Created<NeutralityClaimDto>, ProblemHttpResult>> File(NeutralityClaimRequest request, HttpContext http, AccessTokens tokens,
-        NeutralityClaims claims, CancellationToken ct)
+        LedgerStore store, NeutralityClaims claims, CancellationToken ct)
     {
-        var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
+        var (account, actor, problem) = await HoldingEndpoints.OrganisationAsync(http, tokens, store, ct);
         if (problem is not null) return problem;
-        if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } account)
-            return Problems.Of("forbidden", "neutrality claims are filed by organisations' staff");
         if (!NeutralityKinds.TryParse(request.Kind, out var kind)) return Problems.Of("claim-invalid", "kind is event or period");
         if (request.From is not { } from || request.To is not { } to) return Problems.Of("claim-invalid", "from and to are ISO dates (yyyy-MM-dd)");
         var definition = new NeutralityClaimDefinition(kind, request.Title ?? "", request.Beneficiary ?? "", from, to, request.EmissionsGrams, request.Accountant ?? "",
             request.Jurisdiction ?? "");
-        var name = await http.RequestServices.GetRequiredService<Storage.Ledger.LedgerStore>().FindAccountAsync(account, ct) is { } found ? found.DisplayName : "";
-        var result = await claims.FileAsync(new Actor(Governance.WorkflowRole.Applicant, GovernanceEndpoints.ActorName(principal), account), name, definition,
-            request.Documents ?? [], request.Comment ?? "", ct);
+        var name = (await store.FindAccountAsync(account, ct))!.DisplayName;
+        var result = await claims.FileAsync(new Actor(WorkflowRole.Applicant, actor, account), name, definition, request.Documents ?? [], request.Comment ?? "", ct);
         if (!result.Succeeded)
             return result.Status == StepStatus.Invalid ? Problems.Of("claim-invalid", result.Detail) : GovernanceEndpoints.StepProblem(result);
         var claim = (await claims.GetAsync(result.Application!.Id, ct))!;
         return TypedResults.Created($"/api/v1/neutrality-claims/{claim.Application.Id}", NeutralityClaimDto.Of(claim));
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<NeutralityClaimDto>>, ProblemHttpResult>> Mine(HttpContext http, AccessTokens tokens, NeutralityClaims claims,
-        CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<NeutralityClaimDto>>, ProblemHttpResult>> Mine(HttpContext http, AccessTokens tokens, LedgerStore store,
+        NeutralityClaims claims, CancellationToken ct)
     {
-        var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
+        var (account, _, problem) = await HoldingEndpoints.OrganisationAsync(http, tokens, store, ct);
         if (problem is not null) return problem;
-        if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } account)
-            return Problems.Of("forbidden", "an organisation's staff list its claims; the operating body and the administrator use the desk");
         IReadOnlyList<NeutralityClaimDto> list = (await claims.ListAsync(account, ct)).Select(NeutralityClaimDto.Of).ToList();
         return TypedResults.Ok(list);
     }
@@ -128,26 +125,22 @@ public static class CertificateEndpoints
     }
 
     private static async Task<Results<Created<RetirementDto>, Ok<RetirementDto>, ProblemHttpResult>> RetireAgainst(long id, ClaimRetirementRequest request, HttpContext http,
-        AccessTokens tokens, NeutralityClaims claims, CancellationToken ct)
+        AccessTokens tokens, LedgerStore store, NeutralityClaims claims, CancellationToken ct)
     {
-        var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
+        var (account, actor, problem) = await HoldingEndpoints.OrganisationAsync(http, tokens, store, ct);
         if (problem is not null) return problem;
-        if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } account)
-            return Problems.Of("forbidden", "reductions are retired by organisations' staff");
-        var result = await claims.RetireAgainstAsync(id, account, new BatchId(request.Batch), request.Grams, request.RequestKey ?? "", GovernanceEndpoints.ActorName(principal), ct);
+        var result = await claims.RetireAgainstAsync(id, account, new BatchId(request.Batch), request.Grams, request.RequestKey ?? "", actor, ct);
         if (!result.Succeeded) return HoldingEndpoints.Problem(result.Status, result.Detail);
         var dto = RetirementDto.From(result.Value!);
         return result.Status == HoldingStatus.Replayed ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/public/retirements/{dto.Id}", dto);
     }
 
     private static async Task<Results<Ok<NeutralityClaimDto>, ProblemHttpResult>> Match(long id, ClaimMatchRequest request, HttpContext http, AccessTokens tokens,
-        NeutralityClaims claims, CancellationToken ct)
+        LedgerStore store, NeutralityClaims claims, CancellationToken ct)
     {
-        var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
+        var (account, actor, problem) = await HoldingEndpoints.OrganisationAsync(http, tokens, store, ct);
         if (problem is not null) return problem;
-        if (principal!.Role != PrincipalRole.OrganisationStaff || principal.Account is not { } account)
-            return Problems.Of("forbidden", "a claim's retirements are matched by its claimant's staff");
-        var result = await claims.MatchAsync(id, request.Retirement, new Actor(Governance.WorkflowRole.Applicant, GovernanceEndpoints.ActorName(principal), account), ct);
+        var result = await claims.MatchAsync(id, request.Retirement, new Actor(WorkflowRole.Applicant, actor, account), ct);
         if (!result.Succeeded)
             return result.Status == StepStatus.Conflict ? Problems.Of("retirement-not-matchable", result.Detail) : GovernanceEndpoints.StepProblem(result);
         return TypedResults.Ok(NeutralityClaimDto.Of((await claims.GetAsync(id, ct))!));

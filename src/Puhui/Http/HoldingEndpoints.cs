@@ -223,7 +223,7 @@ public static class HoldingEndpoints
     }, detail);
 
     /// <summary>The organisation the caller's staff token acts for, and the caller's name for the record.</summary>
-    private static async Task<(AccountId Account, string Actor, ProblemHttpResult? Problem)> OrganisationAsync(HttpContext http, AccessTokens tokens, LedgerStore store,
+    internal static async Task<(AccountId Account, string Actor, ProblemHttpResult? Problem)> OrganisationAsync(HttpContext http, AccessTokens tokens, LedgerStore store,
         CancellationToken ct)
     {
         var (principal, problem) = await Callers.AuthenticateAsync(http, tokens, ct);
