@@ -77,8 +77,6 @@ public sealed class NeutralityClaims
         workflows.Register(Workflows.NeutralityClaim.Kind, new ClaimEffects(this));
     }
 
-    public CertificateIssuer Issuer => _issuer;
-
     private SqlDialect Dialect => _workflows.Ledger.Dialect;
 
     /// <summary>Files a claim with the third-party accounting report attached; it starts matching retirements.</summary>
@@ -136,17 +134,15 @@ public sealed class NeutralityClaims
                 var current = await WorkflowStore.FindAsync(connection, tx, claimId, token);
                 if (current?.State != "matching")
                     return (HoldingStatus.ClaimNotOpen, $"认定申请 {claimId} 当前为 {current?.State}，不再匹配注销量 / claim {claimId} is {current?.State}, not matching retirements");
-                return await CountAsync(connection, tx, claimId, token) >= RetirementsPerClaimMax
-                    ? (HoldingStatus.Invalid, $"一项申请最多匹配 {RetirementsPerClaimMax} 笔注销 / a claim matches at most {RetirementsPerClaimMax} retirements")
-                    : null;
+                return await FullProblemAsync(connection, tx, claimId, token) is { } full ? (HoldingStatus.Invalid, full) : null;
             },
             async (connection, tx, retirement, token) =>
             {
                 var step = await _workflows.StepInsideAsync(connection, tx, claimId, new Step("match", Retirement: retirement.Id), stepActor, calendar, token);
                 if (!step.Succeeded) throw new InvalidOperationException($"Matching retirement {retirement.Id} to claim {claimId} was refused after its check: {step.Detail}");
             });
+        // A title is at most 200 characters, so the reason stays well inside HoldingRules.ReasonLengthMax.
         var reason = string.Create(CultureInfo.InvariantCulture, $"碳中和认定申请 #{claimId}：{definition.Title} / neutrality claim #{claimId}");
-        if (reason.Length > HoldingRules.ReasonLengthMax) reason = reason[..HoldingRules.ReasonLengthMax];
         return await _holdings.RetireAsync(holder, batch, grams, definition.Kind.Purpose(), definition.Beneficiary, claim.Application.ApplicantName, reason,
             definition.Jurisdiction, requestKey, actor, hook, ct);
     }
@@ -219,7 +215,7 @@ public sealed class NeutralityClaims
                 return new CertificateVerification(CertificateProblem.RetirementMissing,
                     $"证书所依据的注销记录 #{stated.Id}（{stated.Serials}）在登记簿中不存在 / retirement #{stated.Id} ({stated.Serials}) the certificate rests on is not in the registry",
                     payload, issued);
-            if (Describe(retirement, stated.BatchCode, stated.TransactionId) != stated)
+            if (Describe(retirement, stated.BatchCode) != stated)
                 return new CertificateVerification(CertificateProblem.RetirementChanged,
                     $"注销记录 #{stated.Id} 与证书不符 / retirement #{stated.Id} no longer matches the certificate: {retirement.Serials[0]} {retirement.Grams} g for {retirement.Beneficiary}",
                     payload, issued);
@@ -239,11 +235,13 @@ public sealed class NeutralityClaims
         public Task<string?> ApplyAsync(StepContext context, CancellationToken ct) => context.Transition.Action switch
         {
             "match" => claims.MatchWithinAsync(context, ct),
-            "request-certification" => claims.CoverageProblemAsync(context, ct),
+            "request-certification" => ShortfallAsync(claims, context, ct),
             "certify" => claims.CertifyWithinAsync(context, ct),
             "revoke" => RevokeWithinAsync(context, ct),
             _ => Task.FromResult<string?>(null),
         };
+
+        private static async Task<string?> ShortfallAsync(NeutralityClaims claims, StepContext context, CancellationToken ct) => (await claims.CoverageAsync(context, ct)).Shortfall;
     }
 
     private async Task<string?> MatchWithinAsync(StepContext context, CancellationToken ct)
@@ -257,8 +255,7 @@ public sealed class NeutralityClaims
             return $"注销用途须为 {definition.Kind.Purpose().Code()} / a {definition.Kind.Code()} claim counts retirements for {definition.Kind.Purpose().Code()}, not {retirement.Purpose.Code()}";
         if (retirement.Beneficiary != definition.Beneficiary)
             return $"注销记录的受益方须为 {definition.Beneficiary} / the retirement's beneficiary is {retirement.Beneficiary}, not {definition.Beneficiary}";
-        if (await CountAsync(context.Connection, context.Transaction, context.Application.Id, ct) >= RetirementsPerClaimMax)
-            return $"一项申请最多匹配 {RetirementsPerClaimMax} 笔注销 / a claim matches at most {RetirementsPerClaimMax} retirements";
+        if (await FullProblemAsync(context.Connection, context.Transaction, context.Application.Id, ct) is { } full) return full;
         if (await MatchedClaimAsync(context.Connection, context.Transaction, retirementId, ct) is { } other)
         {
             var holding = await WorkflowStore.FindAsync(context.Connection, context.Transaction, other, ct);
@@ -280,19 +277,21 @@ public sealed class NeutralityClaims
         return null;
     }
 
-    private async Task<string?> CoverageProblemAsync(StepContext context, CancellationToken ct)
+    /// <summary>Reads the claim as the step's transaction sees it, records its matched grams on the step, and says why they fall short of its emissions, or null.</summary>
+    private async Task<(NeutralityClaim Claim, string? Shortfall)> CoverageAsync(StepContext context, CancellationToken ct)
     {
         var claim = await ReadClaimAsync(context.Connection, context.Transaction, context.Application, ct);
         context.Grams = claim.MatchedGrams;
-        if (claim.Covered) return null;
+        if (claim.Covered) return (claim, null);
         var missingKg = (claim.Definition.RequiredGrams - claim.MatchedGrams) / HoldingRules.GramsPerKilogram;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"已匹配注销 {claim.MatchedGrams} 克，排放 {claim.Definition.EmissionsGrams} 克，尚缺 {missingKg} 千克 / {claim.MatchedGrams} g retired against {claim.Definition.EmissionsGrams} g of emissions: {missingKg} kg short");
+        return (claim, string.Create(CultureInfo.InvariantCulture,
+            $"已匹配注销 {claim.MatchedGrams} 克，排放 {claim.Definition.EmissionsGrams} 克，尚缺 {missingKg} 千克 / {claim.MatchedGrams} g retired against {claim.Definition.EmissionsGrams} g of emissions: {missingKg} kg short"));
     }
 
     private async Task<string?> CertifyWithinAsync(StepContext context, CancellationToken ct)
     {
-        if (await CoverageProblemAsync(context, ct) is { } shortfall) return shortfall;
+        var (claim, shortfall) = await CoverageAsync(context, ct);
+        if (shortfall is not null) return shortfall;
         if (_signer is null) return "平台未配置证书签名密钥，无法颁发证书 / no certificate signing key is configured: certificates cannot be issued";
         CertificateSigner signer;
         try
@@ -306,7 +305,6 @@ public sealed class NeutralityClaims
 
         var connection = context.Connection;
         var tx = context.Transaction;
-        var claim = await ReadClaimAsync(connection, tx, context.Application, ct);
         var nowUs = CanonicalEncoding.ToUnixMicroseconds(context.At);
         if (await RegisterKeyAsync(connection, tx, signer, nowUs, ct) is { } keyProblem) return keyProblem;
 
@@ -317,7 +315,7 @@ public sealed class NeutralityClaims
             string batchCode;
             await using (var cmd = Sql.Command(connection, tx, "SELECT code FROM batches WHERE id = @b").With("@b", retirement.Batch.Value))
                 batchCode = (string)(await cmd.ExecuteScalarAsync(ct))!;
-            retirements.Add(Describe(retirement, batchCode, retirement.TransactionId));
+            retirements.Add(Describe(retirement, batchCode));
         }
 
         var documents = new List<string>();
@@ -332,7 +330,7 @@ public sealed class NeutralityClaims
         var payload = new CertificatePayload(CertificatePayload.CurrentFormat, code, _issuer.Name, context.Application.Id, definition.Kind.Code(), definition.Title,
             definition.Beneficiary, context.Application.Applicant.Value, context.Application.ApplicantName, Day(definition.From), Day(definition.To),
             definition.EmissionsGrams, definition.Accountant, definition.Jurisdiction, documents.Distinct(StringComparer.Ordinal).ToList(), retirements, claim.MatchedGrams,
-            context.Actor.Name, context.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), _issuer.VerifyUrl(code));
+            context.Actor.Name, Instant(context.At), _issuer.VerifyUrl(code));
         var envelope = signer.Sign(CertificateSigning.Serialize(payload));
         await using (var insert = Sql.Command(connection, tx, """
             INSERT INTO certificates (code, claim_id, key_id, payload, signature, issued_us, revoked_us, revoked_reason)
@@ -375,9 +373,9 @@ public sealed class NeutralityClaims
     /// <summary>A certificate's code: the year it was issued and its claim, e.g. <c>PHCN-2026-000042</c>.</summary>
     public static string CodeOf(int year, long claimId) => string.Create(CultureInfo.InvariantCulture, $"PHCN-{year:D4}-{claimId:D6}");
 
-    private static CertificateRetirement Describe(Retirement retirement, string batchCode, string transactionId)
+    private static CertificateRetirement Describe(Retirement retirement, string batchCode)
         => new(retirement.Id, retirement.Batch.Value, batchCode, retirement.Grams, retirement.Purpose.Code(), retirement.Beneficiary, retirement.Serials[0].ToString(),
-            transactionId, retirement.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            retirement.TransactionId, Instant(retirement.At));
 
     internal static NeutralityClaimDefinition DefinitionOf(Application application)
     {
@@ -407,10 +405,12 @@ public sealed class NeutralityClaims
         return await cmd.ExecuteScalarAsync(ct) is { } v and not DBNull ? Convert.ToInt64(v, CultureInfo.InvariantCulture) : null;
     }
 
-    private static async Task<long> CountAsync(DbConnection connection, DbTransaction tx, long claimId, CancellationToken ct)
+    /// <summary>Why the claim takes no more retirements (it matches <see cref="RetirementsPerClaimMax"/>), or null.</summary>
+    private static async Task<string?> FullProblemAsync(DbConnection connection, DbTransaction tx, long claimId, CancellationToken ct)
     {
         await using var cmd = Sql.Command(connection, tx, "SELECT COUNT(*) FROM claim_retirements WHERE claim_id = @c").With("@c", claimId);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) < RetirementsPerClaimMax ? null
+            : $"一项申请最多匹配 {RetirementsPerClaimMax} 笔注销 / a claim matches at most {RetirementsPerClaimMax} retirements";
     }
 
     private const string CertificateSelect = "SELECT code, claim_id, key_id, payload, signature, issued_us, revoked_us, revoked_reason FROM certificates";
@@ -425,6 +425,9 @@ public sealed class NeutralityClaims
     private static Certificate ReadCertificate(DbDataReader r)
         => new(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(5)),
             r.IsDBNull(6) ? null : CanonicalEncoding.FromUnixMicroseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7));
+
+    /// <summary>An instant as certificates state it: UTC to the second.</summary>
+    private static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
