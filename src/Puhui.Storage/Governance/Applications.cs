@@ -68,7 +68,8 @@ public enum StepStatus
 }
 
 /// <summary>The outcome of a step: the application after it and its log entry, or why it was refused.</summary>
-public sealed record StepResult(StepStatus Status, Application? Application, WorkflowDecision? Decision, GovernanceEntry? Entry, string? Detail)
+/// <param name="ConflictsWith">For a <see cref="StepStatus.Conflict"/> that collides with another record (a duplicate project), that record's id.</param>
+public sealed record StepResult(StepStatus Status, Application? Application, WorkflowDecision? Decision, GovernanceEntry? Entry, string? Detail, long? ConflictsWith = null)
 {
     public bool Succeeded => Status == StepStatus.Done;
 }

@@ -74,20 +74,34 @@ public sealed class ProjectRegistry
         if (definition.RelatedParties.Contains(account.Value)) return Refusal(StepStatus.Invalid, "relatedParties names the developer itself");
 
         var payload = JsonSerializer.Serialize(definition, RegistryJson.Default.ProjectDefinition);
-        return await _workflows.SubmitAsync(Workflows.Project, "project:" + definition.Type.Code() + ":" + definition.Region, definition.NameZh, definition.NameEn,
+        long? duplicate = null;
+        var result = await _workflows.SubmitAsync(Workflows.Project, "project:" + definition.Type.Code() + ":" + definition.Region, definition.NameZh, definition.NameEn,
             developer, organisation.DisplayName, payload, documents, comment,
-            (connection, tx, applicationId, token) => InsertProjectAsync(connection, tx, applicationId, account, definition, token), ct);
+            async (connection, tx, applicationId, token) =>
+            {
+                var (problem, existing) = await InsertProjectAsync(connection, tx, applicationId, account, definition, token);
+                duplicate = existing;
+                return problem;
+            }, ct);
+        return result with { ConflictsWith = result.Status == StepStatus.Conflict ? duplicate : null };
     }
 
-    /// <summary>Inserts the project in its application's transaction, holding the governance log's head, so two matching submissions cannot both pass.</summary>
-    private async Task<string?> InsertProjectAsync(DbConnection connection, DbTransaction tx, long applicationId, AccountId developer, ProjectDefinition d, CancellationToken ct)
+    /// <summary>
+    /// Inserts the project in its application's transaction, holding the governance log's head, so two matching
+    /// submissions cannot both pass; or says which project it duplicates.
+    /// </summary>
+    private async Task<(string? Problem, long? Duplicate)> InsertProjectAsync(DbConnection connection, DbTransaction tx, long applicationId, AccountId developer,
+        ProjectDefinition d, CancellationToken ct)
     {
         foreach (var e in d.ExternalIds)
         {
             await using var cmd = Sql.Command(connection, tx, "SELECT project_id FROM project_external_ids WHERE scheme = @s AND external_id = @id")
                 .With("@s", e.Scheme).With("@id", e.Id.Trim());
-            if (await cmd.ExecuteScalarAsync(ct) is { } other)
-                return $"duplicate: {e.Scheme} id {e.Id.Trim()} is declared by project {Convert.ToInt64(other, CultureInfo.InvariantCulture)}, which the registry holds";
+            if (await cmd.ExecuteScalarAsync(ct) is { } found)
+            {
+                var other = Convert.ToInt64(found, CultureInfo.InvariantCulture);
+                return ($"duplicate: {e.Scheme} id {e.Id.Trim()} is declared by project {other}, which the registry holds", other);
+            }
         }
 
         await using (var sites = Sql.Command(connection, tx, """
@@ -103,8 +117,9 @@ public sealed class ProjectRegistry
             {
                 var other = JsonSerializer.Deserialize(r.GetString(1), RegistryJson.Default.ProjectDefinition)!;
                 if (ProjectRules.SameSite(d, other))
-                    return string.Create(CultureInfo.InvariantCulture,
-                        $"duplicate: project {r.GetInt64(0)} has the same type and capacity ({other.Capacity} {other.CapacityUnit}) at {other.Latitude}, {other.Longitude}, within about 100 m");
+                    return (string.Create(CultureInfo.InvariantCulture,
+                        $"duplicate: project {r.GetInt64(0)} has the same type and capacity ({other.Capacity} {other.CapacityUnit}) at {other.Latitude}, {other.Longitude}, within about 100 m"),
+                        r.GetInt64(0));
             }
         }
 
@@ -126,7 +141,7 @@ public sealed class ProjectRegistry
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        return null;
+        return (null, null);
     }
 
     public async Task<Project?> GetProjectAsync(long id, CancellationToken ct = default)

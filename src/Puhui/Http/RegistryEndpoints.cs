@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Puhui.Governance;
 using Puhui.Ledger;
@@ -76,7 +75,7 @@ public sealed record ProjectDetailDto(ProjectDto Project, ApplicationDto Applica
 /// with their periods. The steps in between (assigning, validating, verifying, reviewing) go through
 /// <c>POST /applications/{id}/steps</c>.
 /// </summary>
-public static partial class RegistryEndpoints
+public static class RegistryEndpoints
 {
     public static RouteGroupBuilder MapRegistry(this RouteGroupBuilder api)
     {
@@ -114,7 +113,9 @@ public static partial class RegistryEndpoints
             return result.Status switch
             {
                 StepStatus.Invalid => Problems.Of("project-invalid", result.Detail),
-                StepStatus.Conflict => Problems.Of("project-duplicate", result.Detail, ExistingProject(result.Detail)),
+                // The duplicate's id as an extension member, so a client need not parse the detail.
+                StepStatus.Conflict => Problems.Of("project-duplicate", result.Detail,
+                    result.ConflictsWith is { } existing ? new Dictionary<string, object?> { ["existingProject"] = existing } : []),
                 _ => GovernanceEndpoints.StepProblem(result),
             };
         }
@@ -123,15 +124,6 @@ public static partial class RegistryEndpoints
         return TypedResults.Created($"/api/v1/registry/projects/{project.Id}",
             new ProjectCreatedDto(project.Id, project.Code, await GovernanceEndpoints.DtoAsync(result.Application, registry.WorkflowStore, ct)));
     }
-
-    /// <summary>The duplicate's id as an extension member, so a client need not parse the detail.</summary>
-    private static Dictionary<string, object?> ExistingProject(string? detail) =>
-        detail is not null && ExistingProjectPattern().Match(detail) is { Success: true } m
-            ? new() { ["existingProject"] = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) }
-            : [];
-
-    [GeneratedRegex(@"project (\d+)", RegexOptions.CultureInvariant)]
-    private static partial Regex ExistingProjectPattern();
 
     private static async Task<Results<Created<PeriodCreatedDto>, ProblemHttpResult>> ReportPeriod(long id, PeriodRequest request, HttpContext http, AccessTokens tokens,
         LedgerStore store, ProjectRegistry registry, CancellationToken ct)

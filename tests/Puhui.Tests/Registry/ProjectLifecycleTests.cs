@@ -244,11 +244,11 @@ public class ProjectLifecycleTests
         await using var w = await ProjectWorld.CreateAsync(kind);
         var held = await w.ProjectInStateAsync(ProjectWorld.Pv(), "submitted");
         var sameId = ProjectWorld.Pv() with { NameZh = "另一屋顶", NameEn = "Another roof", Latitude = 32.1m, Longitude = 118.7m };
-        await w.RefusedAsync(() => w.DraftAsync(sameId), StepStatus.Conflict, $"is declared by project {held.Id}");
+        Assert.Equal(held.Id, (await w.RefusedAsync(() => w.DraftAsync(sameId), StepStatus.Conflict, $"is declared by project {held.Id}")).ConflictsWith);
 
         // 50 m away, same type and capacity, a different grid account: the same site.
         var nearby = ProjectWorld.Pv("3201150099999") with { Latitude = 31.953868m, Longitude = 118.840400m };
-        await w.RefusedAsync(() => w.DraftAsync(nearby), StepStatus.Conflict, $"project {held.Id} has the same type and capacity");
+        Assert.Equal(held.Id, (await w.RefusedAsync(() => w.DraftAsync(nearby), StepStatus.Conflict, $"project {held.Id} has the same type and capacity")).ConflictsWith);
 
         // 200 m away, or a different capacity, is another project.
         Assert.True((await w.DraftAsync(ProjectWorld.Pv("3201150099998") with { Latitude = 31.955418m })).Succeeded);
