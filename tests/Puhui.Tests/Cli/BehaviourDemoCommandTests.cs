@@ -109,6 +109,20 @@ public class BehaviourDemoCommandTests
         var missing = await PuhuiProcess.RunAsync("certificate", "verify", Path.Combine(Path.GetDirectoryName(path)!, "no-such-certificate.json"), "--db", setting);
         Assert.True(missing.ExitCode == 2, missing.Output + missing.Error);
         Assert.Contains("No such file", missing.Error, StringComparison.Ordinal);
+
+        // `certificate show` exports the same signed file and a PDF of it; an unknown code exits 1.
+        var code = Path.GetFileNameWithoutExtension(path);
+        var exported = Path.Combine(Path.GetDirectoryName(path)!, "exported-" + code);
+        var shown = await PuhuiProcess.RunAsync("certificate", "show", code, "--json", exported + ".json", "--pdf", exported + ".pdf", "--db", setting);
+        Assert.True(shown.ExitCode == 0, shown.Output + shown.Error);
+        Assert.Contains("证书有效 / Certificate valid: " + code, shown.Output, StringComparison.Ordinal);
+        Assert.Equal(file, await File.ReadAllTextAsync(exported + ".json"));
+        Assert.StartsWith("%PDF-1.7", System.Text.Encoding.ASCII.GetString((await File.ReadAllBytesAsync(exported + ".pdf"))[..8]), StringComparison.Ordinal);
+        File.Delete(exported + ".json");
+        File.Delete(exported + ".pdf");
+        var unknown = await PuhuiProcess.RunAsync("certificate", "show", "PHCN-1999-000001", "--db", setting);
+        Assert.True(unknown.ExitCode == 1, unknown.Output + unknown.Error);
+        Assert.Contains("No certificate PHCN-1999-000001", unknown.Error, StringComparison.Ordinal);
     }
 
     /// <summary>The summary table's lines, from its title to its bottom border.</summary>
